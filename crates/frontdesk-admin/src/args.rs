@@ -1,0 +1,229 @@
+//! The command line. These names are a contract: other tools and checks script against them.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "frontdesk-admin",
+    version,
+    about = "Set up and look after a Frontdesk clinic"
+)]
+#[command(
+    after_help = "Secrets come from the environment or a prompt, never from arguments:\n  \
+    FRONTDESK_PASSPHRASE        the clinic's recovery passphrase\n  \
+    FRONTDESK_NEW_PASSPHRASE    the new one, for `key change-passphrase`\n  \
+    FRONTDESK_ADMIN_PASSWORD    the first admin's password, for `init`\n  \
+    FRONTDESK_STAFF_PASSWORD    a staff password, for `staff add` and `staff reset-password`\n  \
+    FRONTDESK_DEMO_PASSWORD     the demo staff's password, for `demo`"
+)]
+pub struct Cli {
+    /// The clinic database file.
+    #[arg(
+        long,
+        env = "FRONTDESK_DB",
+        global = true,
+        default_value = "frontdesk.db"
+    )]
+    pub db: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a new clinic and its first admin.
+    Init {
+        #[arg(long)]
+        clinic: String,
+        /// The first admin's login.
+        #[arg(long)]
+        admin: String,
+        /// The first admin's display name (default: the login).
+        #[arg(long)]
+        admin_name: Option<String>,
+        #[arg(long, default_value = "Asia/Phnom_Penh")]
+        time_zone: String,
+        /// Two-letter country code for reading local phone numbers.
+        #[arg(long, default_value = "KH")]
+        phone_region: String,
+    },
+    /// Clients: add, edit, find, show, history.
+    Client {
+        #[command(subcommand)]
+        cmd: ClientCmd,
+    },
+    /// Staff: add, list, activate, deactivate, reset password or TOTP.
+    Staff {
+        #[command(subcommand)]
+        cmd: StaffCmd,
+    },
+    /// The audit log: verify the chain, list records.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Write an encrypted backup, consistent while the clinic is in use.
+    Backup { out: PathBuf },
+    /// Restore a backup to --db; a database already there is moved aside, not deleted.
+    Restore {
+        #[arg(value_name = "IN")]
+        input: PathBuf,
+    },
+    /// Fill the clinic with demo staff and clients.
+    Demo {
+        #[arg(long)]
+        clients: u32,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// The database key and the recovery passphrase.
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ClientCmd {
+    /// Add a client; prints the new id.
+    Add(ClientAdd),
+    /// Change some fields of a client.
+    Edit(ClientEdit),
+    /// Find clients by name, phone or email; one per line.
+    Find {
+        query: String,
+        #[arg(long, default_value_t = 25)]
+        limit: u32,
+    },
+    /// Show one client's card.
+    Show { id: String },
+    /// Show the history of changes to one client.
+    History { id: String },
+}
+
+#[derive(Args)]
+pub struct ClientAdd {
+    #[arg(long)]
+    pub name: String,
+    /// Repeat for several numbers.
+    #[arg(long)]
+    pub phone: Vec<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Date of birth, YYYY-MM-DD.
+    #[arg(long)]
+    pub dob: Option<NaiveDate>,
+    /// Preferred language, e.g. km, vi, ar, en.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// walk_in, phone, web_chat or other.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Staff id of the account manager.
+    #[arg(long)]
+    pub account_manager: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ClientEdit {
+    pub id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replaces all numbers; repeat for several.
+    #[arg(long)]
+    pub phone: Vec<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub dob: Option<NaiveDate>,
+    #[arg(long)]
+    pub language: Option<String>,
+    #[arg(long)]
+    pub account_manager: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum StaffCmd {
+    /// Add a staff member (password from FRONTDESK_STAFF_PASSWORD or a prompt).
+    Add(StaffAdd),
+    /// List staff.
+    List {
+        /// Include deactivated staff.
+        #[arg(long)]
+        all: bool,
+    },
+    Deactivate {
+        id: String,
+    },
+    Activate {
+        id: String,
+    },
+    /// Set a new password (from FRONTDESK_STAFF_PASSWORD or a prompt).
+    ResetPassword {
+        id: String,
+    },
+    /// Enroll a new TOTP secret and print it.
+    ResetTotp {
+        id: String,
+    },
+}
+
+#[derive(Args)]
+pub struct StaffAdd {
+    #[arg(long)]
+    pub login: String,
+    #[arg(long)]
+    pub name: String,
+    /// admin, manager, receptionist or clinician.
+    #[arg(long)]
+    pub role: String,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 1 (trainee) to 5 (expert).
+    #[arg(long)]
+    pub experience: Option<u8>,
+    /// Support tier: 1 = first line, 2 = second line, ...
+    #[arg(long)]
+    pub tier: Option<u8>,
+    /// Chats this person takes at once.
+    #[arg(long)]
+    pub capacity: Option<u16>,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCmd {
+    /// Check the hash chain; exits non-zero and names the first broken record if it fails.
+    Verify,
+    /// The newest records first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Only records before this sequence number.
+        #[arg(long)]
+        before: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCmd {
+    /// Re-encrypt the database under a new random key.
+    Rotate,
+    /// Change the recovery passphrase (new one from FRONTDESK_NEW_PASSPHRASE or a prompt).
+    ChangePassphrase,
+}

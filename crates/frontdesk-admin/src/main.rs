@@ -1,0 +1,354 @@
+//! `frontdesk-admin`: set up a clinic, manage staff and clients, verify the audit log, back up
+//! and restore, fill a demo clinic. Headless, for operators and scripts.
+//!
+//! It acts as the clinic operator: it opens the database with the recovery passphrase and
+//! sends every action through the core's one door as the operator principal, so each is
+//! audited. Secrets never come from argv: they come from environment variables or a prompt.
+
+mod args;
+mod output;
+mod secrets;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use frontdesk_core::{
+    ClientFields, ClientSource, Clinic, Error, NewClinic, NewStaff, Options, Principal, Request,
+    Response, Role, StaffFields,
+};
+
+use args::{AuditCmd, Cli, ClientCmd, Command, KeyCmd, StaffCmd};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("frontdesk-admin: error [{}]: {}", e.code(), e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workstation() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_else(|| "unknown".into());
+    format!("cli@{host}")
+}
+
+fn open(db: &Path) -> Result<(Clinic, Principal), Error> {
+    let passphrase = secrets::passphrase()?;
+    let clinic = Clinic::open_with_passphrase(db, passphrase.expose(), Options::default())?;
+    Ok((
+        clinic,
+        Principal::Operator {
+            workstation: workstation(),
+        },
+    ))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let db = cli.db.as_path();
+    let json = cli.json;
+    match cli.command {
+        Command::Init {
+            clinic,
+            admin,
+            admin_name,
+            time_zone,
+            phone_region,
+        } => {
+            let passphrase = secrets::new_passphrase()?;
+            let admin_password = secrets::admin_password()?;
+            let created = Clinic::create(
+                db,
+                &NewClinic {
+                    name: clinic,
+                    time_zone,
+                    phone_region,
+                    admin_name: admin_name.unwrap_or_else(|| admin.clone()),
+                    admin_login: admin,
+                    admin_password,
+                    recovery_passphrase: passphrase,
+                },
+                Options::default(),
+            )?;
+            output::created(&created, db, json);
+        }
+        Command::Restore { input } => {
+            let passphrase = secrets::passphrase()?;
+            let report =
+                frontdesk_core::restore(&input, db, passphrase.expose(), Options::default())?;
+            output::restored(&report, db, json);
+        }
+        Command::Client { cmd } => {
+            let (clinic, who) = open(db)?;
+            client(&clinic, &who, cmd, json)?;
+        }
+        Command::Staff { cmd } => {
+            let (clinic, who) = open(db)?;
+            staff(&clinic, &who, cmd, json)?;
+        }
+        Command::Audit { cmd } => {
+            let (clinic, who) = open(db)?;
+            match cmd {
+                AuditCmd::Verify => {
+                    let Response::AuditReport(report) =
+                        clinic.handle(&who, Request::AuditVerify)?
+                    else {
+                        unreachable!()
+                    };
+                    output::verify(&report, json);
+                    if report.first_broken.is_some() {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+                AuditCmd::List { limit, before } => {
+                    let Response::AuditRecords(records) = clinic.handle(
+                        &who,
+                        Request::AuditList {
+                            before_seq: before,
+                            limit: Some(limit),
+                        },
+                    )?
+                    else {
+                        unreachable!()
+                    };
+                    output::audit_records(&records, json);
+                }
+            }
+        }
+        Command::Backup { out } => {
+            let (clinic, who) = open(db)?;
+            let resp = clinic.handle(
+                &who,
+                Request::Backup {
+                    path: out.display().to_string(),
+                },
+            )?;
+            if let Response::BackupWritten { path, bytes } = resp {
+                output::line(
+                    json,
+                    &serde_json::json!({ "path": path, "bytes": bytes }),
+                    || format!("backup written to {path} ({bytes} bytes)"),
+                );
+            }
+        }
+        Command::Demo { clients, seed } => {
+            let (clinic, who) = open(db)?;
+            let staff_password = secrets::demo_password();
+            let Response::Demo(summary) = clinic.handle(
+                &who,
+                Request::DemoGenerate(frontdesk_core::DemoSpec {
+                    clients,
+                    seed,
+                    staff_password,
+                }),
+            )?
+            else {
+                unreachable!()
+            };
+            output::demo(&summary, json);
+        }
+        Command::Key { cmd } => {
+            let (clinic, who) = open(db)?;
+            match cmd {
+                KeyCmd::Rotate => {
+                    let passphrase = secrets::passphrase()?;
+                    clinic.handle(&who, Request::KeyRotate { passphrase })?;
+                    output::line(json, &serde_json::json!({ "rotated": true }), || {
+                        "the database key was rotated; the recovery passphrase is unchanged".into()
+                    });
+                }
+                KeyCmd::ChangePassphrase => {
+                    let current = secrets::passphrase()?;
+                    let new = secrets::replacement_passphrase()?;
+                    clinic.handle(&who, Request::PassphraseChange { current, new })?;
+                    output::line(json, &serde_json::json!({ "changed": true }), || {
+                        "the recovery passphrase was changed".into()
+                    });
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn client(clinic: &Clinic, who: &Principal, cmd: ClientCmd, json: bool) -> Result<(), Error> {
+    match cmd {
+        ClientCmd::Add(a) => {
+            let fields = ClientFields {
+                full_name: a.name,
+                phones: a.phone,
+                email: a.email,
+                address: a.address,
+                date_of_birth: a.dob,
+                preferred_language: a.language,
+                notes: a.notes.unwrap_or_default(),
+                account_manager_id: a.account_manager,
+                source: a
+                    .source
+                    .map(|s| ClientSource::parse(&s))
+                    .transpose()?
+                    .unwrap_or_default(),
+            };
+            let Response::ClientSaved(saved) = clinic.handle(who, Request::ClientCreate(fields))?
+            else {
+                unreachable!()
+            };
+            output::client_added(&saved, json);
+        }
+        ClientCmd::Edit(e) => {
+            let Response::Client(current) =
+                clinic.handle(who, Request::ClientGet { id: e.id.clone() })?
+            else {
+                unreachable!()
+            };
+            let mut f = current.fields.clone();
+            if let Some(v) = e.name {
+                f.full_name = v;
+            }
+            if !e.phone.is_empty() {
+                f.phones = e.phone;
+            }
+            if let Some(v) = e.email {
+                f.email = Some(v);
+            }
+            if let Some(v) = e.notes {
+                f.notes = v;
+            }
+            if let Some(v) = e.address {
+                f.address = Some(v);
+            }
+            if let Some(v) = e.dob {
+                f.date_of_birth = Some(v);
+            }
+            if let Some(v) = e.language {
+                f.preferred_language = Some(v);
+            }
+            if let Some(v) = e.account_manager {
+                f.account_manager_id = Some(v);
+            }
+            let Response::ClientSaved(saved) = clinic.handle(
+                who,
+                Request::ClientUpdate {
+                    id: e.id,
+                    expected_version: current.version,
+                    fields: f,
+                },
+            )?
+            else {
+                unreachable!()
+            };
+            output::client(&saved.client, json);
+        }
+        ClientCmd::Find { query, limit } => {
+            let Response::ClientPage(page) = clinic.handle(
+                who,
+                Request::ClientSearch {
+                    query,
+                    cursor: None,
+                    limit: Some(limit),
+                },
+            )?
+            else {
+                unreachable!()
+            };
+            output::client_page(&page, json);
+        }
+        ClientCmd::Show { id } => {
+            let Response::Client(c) = clinic.handle(who, Request::ClientGet { id })? else {
+                unreachable!()
+            };
+            output::client(&c, json);
+        }
+        ClientCmd::History { id } => {
+            let Response::ClientHistory(h) = clinic.handle(who, Request::ClientHistory { id })?
+            else {
+                unreachable!()
+            };
+            output::history(&h, json);
+        }
+    }
+    Ok(())
+}
+
+fn staff(clinic: &Clinic, who: &Principal, cmd: StaffCmd, json: bool) -> Result<(), Error> {
+    match cmd {
+        StaffCmd::Add(a) => {
+            let role = Role::parse(&a.role)?;
+            let mut fields = StaffFields::new(&a.name, role);
+            fields.email = a.email;
+            fields.phone = a.phone;
+            if let Some(v) = a.experience {
+                fields.experience = v;
+            }
+            if let Some(v) = a.tier {
+                fields.support_tier = v;
+            }
+            if let Some(v) = a.capacity {
+                fields.chat_capacity = v;
+            }
+            let password = secrets::staff_password()?;
+            let resp = clinic.handle(
+                who,
+                Request::StaffCreate(NewStaff {
+                    login: a.login,
+                    password,
+                    fields,
+                }),
+            )?;
+            if let Response::StaffSaved { staff, totp } = resp {
+                output::staff_added(&staff, totp.as_ref(), json);
+            }
+        }
+        StaffCmd::List { all } => {
+            let Response::StaffList(list) = clinic.handle(
+                who,
+                Request::StaffList {
+                    include_inactive: all,
+                },
+            )?
+            else {
+                unreachable!()
+            };
+            output::staff_list(&list, json);
+        }
+        StaffCmd::Deactivate { id } => {
+            let Response::Staff(s) =
+                clinic.handle(who, Request::StaffSetActive { id, active: false })?
+            else {
+                unreachable!()
+            };
+            output::staff_list(std::slice::from_ref(&s), json);
+        }
+        StaffCmd::Activate { id } => {
+            let Response::Staff(s) =
+                clinic.handle(who, Request::StaffSetActive { id, active: true })?
+            else {
+                unreachable!()
+            };
+            output::staff_list(std::slice::from_ref(&s), json);
+        }
+        StaffCmd::ResetPassword { id } => {
+            let new_password = secrets::staff_password()?;
+            clinic.handle(who, Request::StaffResetPassword { id, new_password })?;
+            output::line(json, &serde_json::json!({ "reset": true }), || {
+                "password reset; the staff member's sessions were ended".into()
+            });
+        }
+        StaffCmd::ResetTotp { id } => {
+            let Response::Totp(t) = clinic.handle(who, Request::StaffResetTotp { id })? else {
+                unreachable!()
+            };
+            output::totp(&t, json);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,431 @@
+//! The open clinic: one database connection, the sessions, and the ways in (create, unlock,
+//! log in). Requests go through `Clinic::handle` in door.rs.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor, Outcome};
+use crate::auth::{self, Secret, Session, Sessions, TotpEnrollment};
+use crate::clock::{self, Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::keys::{self, DbKey, KeyFile, KeyStore};
+use crate::permissions::Role;
+use crate::staff::{self, NewStaff, Staff, StaffFields};
+use crate::store::{self, Mode};
+use crate::{validate, Ctx};
+
+/// How a clinic is opened: the clock it runs on and the keyring that keeps its key.
+#[derive(Clone)]
+pub struct Options {
+    pub clock: Arc<dyn Clock>,
+    /// Where the raw key is kept on this PC; `None` for the admin CLI, which always uses the
+    /// recovery passphrase.
+    pub keyring: Option<Arc<dyn KeyStore>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: Arc::new(SystemClock),
+            keyring: None,
+        }
+    }
+}
+
+/// What the first-run setup asks for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewClinic {
+    pub name: String,
+    pub time_zone: String,
+    /// Two-letter country code used to read local phone numbers ("KH", "VN", "JO", "GB").
+    pub phone_region: String,
+    pub admin_login: String,
+    pub admin_name: String,
+    pub admin_password: Secret,
+    pub recovery_passphrase: Secret,
+}
+
+pub struct Created {
+    pub clinic: Clinic,
+    pub admin: Staff,
+    pub admin_totp: TotpEnrollment,
+    /// False when the OS keyring could not take the key; the passphrase still opens the clinic.
+    pub key_in_keyring: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicInfo {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub phone_region: String,
+    pub idle_timeout_minutes: i64,
+    pub schema_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: Secret,
+    #[serde(default)]
+    pub totp_code: Option<String>,
+    pub workstation: String,
+}
+
+pub struct Clinic {
+    pub(crate) conn: Mutex<Connection>,
+    pub(crate) path: PathBuf,
+    pub(crate) clinic_id: String,
+    pub(crate) key: Mutex<DbKey>,
+    pub(crate) sessions: Sessions,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) keyring: Option<Arc<dyn KeyStore>>,
+    /// Set when opened with the recovery passphrase: only then may the operator principal act.
+    pub(crate) operator_unlocked: bool,
+}
+
+impl Clinic {
+    /// Sets up a new clinic: the key, the key file, the database, and its first admin.
+    pub fn create(path: &Path, setup: &NewClinic, opts: Options) -> Result<Created> {
+        // Every check runs before anything touches the disk.
+        let name = validate::required("name", &setup.name, validate::MAX_NAME)?;
+        let tz = validate::time_zone(&setup.time_zone)?;
+        let region = validate::region(&setup.phone_region)?;
+        keys::check_passphrase_strength(setup.recovery_passphrase.expose())?;
+        let admin_login = validate::login(&setup.admin_login)?;
+        validate::password("admin_password", setup.admin_password.expose())?;
+        validate::required("admin_name", &setup.admin_name, validate::MAX_NAME)?;
+        if path.exists() {
+            return Err(Error::AlreadyExists(path.display().to_string()));
+        }
+        if KeyFile::path_for(path).exists() {
+            return Err(Error::AlreadyExists(
+                KeyFile::path_for(path).display().to_string(),
+            ));
+        }
+
+        let clinic_id = ulid::Ulid::new().to_string();
+        let key = DbKey::random();
+        // The key file goes first: a database must never exist without a way to open it.
+        KeyFile::new(&clinic_id, setup.recovery_passphrase.expose(), &[&key])?.write(path)?;
+        let result = (|| {
+            let conn = store::open(path, Some(&key), Mode::Create)?;
+            Self::init_rows(
+                &conn,
+                &opts,
+                &clinic_id,
+                &name,
+                tz,
+                region,
+                &admin_login,
+                setup,
+            )
+            .map(|(admin, totp)| (conn, admin, totp))
+        })();
+        let (conn, admin, admin_totp) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                remove_database_files(path);
+                return Err(e);
+            }
+        };
+        let key_in_keyring = opts
+            .keyring
+            .as_ref()
+            .map(|k| k.store(&clinic_id, &key).is_ok())
+            .unwrap_or(false);
+        let clinic = Clinic::assemble(conn, path, clinic_id, key, opts, true);
+        Ok(Created {
+            clinic,
+            admin,
+            admin_totp,
+            key_in_keyring,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn init_rows(
+        conn: &Connection,
+        opts: &Options,
+        clinic_id: &str,
+        name: &str,
+        tz: chrono_tz::Tz,
+        region: phonenumber::country::Id,
+        admin_login: &str,
+        setup: &NewClinic,
+    ) -> Result<(Staff, TotpEnrollment)> {
+        let tx = conn.unchecked_transaction()?;
+        let now = opts.clock.now();
+        tx.execute(
+            "INSERT INTO clinic (one, id, name, time_zone, phone_region, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![
+                clinic_id,
+                name,
+                tz.name(),
+                region.as_ref(),
+                clock::stamp(now)
+            ],
+        )?;
+        let ctx = Ctx {
+            now,
+            actor: Actor::Operator,
+            workstation: "setup".into(),
+            region,
+            tz,
+        };
+        let (admin, totp) = staff::create(
+            &tx,
+            &ctx,
+            &NewStaff {
+                login: admin_login.to_string(),
+                password: setup.admin_password.clone(),
+                fields: StaffFields::new(&setup.admin_name, Role::Admin),
+            },
+        )?;
+        audit::append(
+            &tx,
+            now,
+            &audit::Entry {
+                actor: &Actor::Operator,
+                workstation: "setup",
+                action: "clinic.create",
+                target_kind: Some("staff"),
+                target_id: Some(admin.id.clone()),
+                outcome: Outcome::Ok,
+                detail: None,
+            },
+        )?;
+        tx.commit()?;
+        Ok((admin, totp.expect("admins always get TOTP")))
+    }
+
+    fn assemble(
+        conn: Connection,
+        path: &Path,
+        clinic_id: String,
+        key: DbKey,
+        opts: Options,
+        operator_unlocked: bool,
+    ) -> Clinic {
+        Clinic {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            clinic_id,
+            key: Mutex::new(key),
+            sessions: Sessions::default(),
+            clock: opts.clock,
+            keyring: opts.keyring,
+            operator_unlocked,
+        }
+    }
+
+    /// Opens with the key from the OS keyring: no passphrase, no KDF. `KeyringMissing` or
+    /// `WrongKey` mean: ask for the recovery passphrase.
+    pub fn open_with_keyring(path: &Path, opts: Options) -> Result<Clinic> {
+        let kf = KeyFile::read(path)?;
+        let key = opts
+            .keyring
+            .as_ref()
+            .ok_or(Error::KeyringMissing)?
+            .load(&kf.clinic_id)?
+            .ok_or(Error::KeyringMissing)?;
+        let conn = store::open(path, Some(&key), Mode::Existing)?;
+        Ok(Clinic::assemble(conn, path, kf.clinic_id, key, opts, false))
+    }
+
+    /// Opens with the recovery passphrase, and puts the key back into the keyring if there is
+    /// one. Opening this way also lets the operator principal (the admin CLI) act.
+    pub fn open_with_passphrase(path: &Path, passphrase: &str, opts: Options) -> Result<Clinic> {
+        let kf = KeyFile::read(path)?;
+        let candidates = kf.unwrap_keys(passphrase)?;
+        let several = candidates.len() > 1;
+        let mut last_err = Error::WrongKey;
+        for key in candidates {
+            match store::open(path, Some(&key), Mode::Existing) {
+                Ok(conn) => {
+                    if several {
+                        // A key rotation was interrupted; keep only the key that works.
+                        KeyFile::new(&kf.clinic_id, passphrase, &[&key])?.write(path)?;
+                    }
+                    if let Some(k) = &opts.keyring {
+                        let _ = k.store(&kf.clinic_id, &key);
+                    }
+                    return Ok(Clinic::assemble(conn, path, kf.clinic_id, key, opts, true));
+                }
+                Err(Error::WrongKey) => continue,
+                Err(e) => last_err = e,
+            }
+        }
+        Err(match last_err {
+            // The passphrase was right (the wrap opened) but no key opens the file.
+            Error::WrongKey => Error::NotFrontdesk(format!(
+                "{} (it does not belong to its key file)",
+                path.display()
+            )),
+            e => e,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn id(&self) -> &str {
+        &self.clinic_id
+    }
+
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn info(conn: &Connection) -> Result<ClinicInfo> {
+        Ok(conn.query_row(
+            "SELECT id, name, time_zone, phone_region, idle_timeout_minutes FROM clinic",
+            [],
+            |r| {
+                Ok(ClinicInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    time_zone: r.get(2)?,
+                    phone_region: r.get(3)?,
+                    idle_timeout_minutes: r.get(4)?,
+                    schema_version: store::schema_version(),
+                })
+            },
+        )?)
+    }
+
+    /// Logs a staff member in. Failures count towards the lockout and are audited; the
+    /// counters are written even though the call returns an error.
+    pub fn login(&self, req: &LoginRequest) -> Result<Session> {
+        let workstation = validate::required("workstation", &req.workstation, 100)?;
+        let login = req.login.trim().to_lowercase();
+        let now = self.now();
+        let mut conn = self.db();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let info = Self::info(&tx)?;
+        let outcome = self.check_login(&tx, &login, req, now);
+        let (actor, result) = match outcome {
+            Ok((id, role)) => (Actor::Staff(id.clone()), Ok((id, role))),
+            Err((who, e)) => (who, Err(e)),
+        };
+        audit::append(
+            &tx,
+            now,
+            &audit::Entry {
+                actor: &actor,
+                workstation: &workstation,
+                action: "auth.login",
+                target_kind: None,
+                target_id: None,
+                outcome: if result.is_ok() {
+                    Outcome::Ok
+                } else {
+                    Outcome::Denied
+                },
+                detail: result.as_ref().err().map(|e: &Error| e.code().to_string()),
+            },
+        )?;
+        tx.commit()?;
+        let (staff_id, role) = result?;
+        let display_name: String = conn.query_row(
+            "SELECT display_name FROM staff WHERE id = ?1",
+            [&staff_id],
+            |r| r.get(0),
+        )?;
+        let token = self.sessions.start(&staff_id, &workstation, now);
+        Ok(Session {
+            token,
+            staff_id,
+            login,
+            display_name,
+            role,
+            workstation,
+            idle_timeout_minutes: info.idle_timeout_minutes,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn check_login(
+        &self,
+        conn: &Connection,
+        login: &str,
+        req: &LoginRequest,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<(String, Role), (Actor, Error)> {
+        let db_err = |e: Error| (Actor::Anonymous, e);
+        let Some(cred) = staff::credentials(conn, login).map_err(db_err)? else {
+            auth::burn_password_check(req.password.expose());
+            return Err((Actor::Anonymous, Error::BadCredentials));
+        };
+        let who = Actor::Staff(cred.id.clone());
+        if let Some(until) = cred.locked_until.as_deref().and_then(clock::parse) {
+            if until > now {
+                return Err((
+                    who,
+                    Error::LockedOut {
+                        retry_after_secs: (until - now).num_seconds().max(1),
+                    },
+                ));
+            }
+        }
+        let fail = |e: Error| -> (Actor, Error) {
+            let failures = cred.failed_logins + 1;
+            let lock = auth::lock_for(failures);
+            let until = lock.map(|d| clock::stamp(now + d));
+            if let Err(db) = staff::record_failure(conn, &cred.id, failures, until) {
+                return (who.clone(), db);
+            }
+            match lock {
+                Some(d) => (
+                    who.clone(),
+                    Error::LockedOut {
+                        retry_after_secs: d.num_seconds(),
+                    },
+                ),
+                None => (who.clone(), e),
+            }
+        };
+        if !auth::verify_password(&cred.password_hash, req.password.expose()) {
+            return Err(fail(Error::BadCredentials));
+        }
+        if !cred.active {
+            return Err((who, Error::AccountInactive));
+        }
+        let mut step = None;
+        if cred.role.requires_totp() || cred.totp_secret.is_some() {
+            let Some(secret) = cred.totp_secret.as_deref() else {
+                // A role that needs TOTP always has it enrolled (staff.rs); refuse otherwise.
+                return Err((who, Error::TotpRequired));
+            };
+            let Some(code) = req.totp_code.as_deref().filter(|c| !c.trim().is_empty()) else {
+                return Err((who, Error::TotpRequired));
+            };
+            match auth::check_totp(secret, login, code, now, cred.totp_last_step) {
+                Ok(Some(s)) => step = Some(s),
+                Ok(None) => return Err(fail(Error::BadTotp)),
+                Err(e) => return Err((who, e)),
+            }
+        }
+        staff::record_success(conn, &cred.id, step).map_err(|e| (who.clone(), e))?;
+        Ok((cred.id, cred.role))
+    }
+}
+
+/// Removes a half-made database and its key file after a failed setup.
+fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", ".key"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}

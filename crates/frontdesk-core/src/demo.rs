@@ -1,0 +1,375 @@
+//! A realistic demo clinic of any size: staff and clients with names in English, Khmer,
+//! Vietnamese and Arabic, local phone numbers, emails, notes, and a history of edits spread
+//! over three years. Deterministic for a given seed, so tests and benchmarks can rely on it.
+
+use chrono::{Duration, NaiveDate};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Actor;
+use crate::auth::{Secret, TotpEnrollment};
+use crate::clients::{self, ClientFields, ClientSource};
+use crate::error::{Error, Result};
+use crate::permissions::Role;
+use crate::staff::{self, NewStaff, StaffFields};
+use crate::{validate, Ctx};
+
+pub const MAX_DEMO_CLIENTS: u32 = 1_000_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoSpec {
+    pub clients: u32,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The password of the demo staff logins it creates.
+    pub staff_password: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DemoLogin {
+    pub login: String,
+    pub role: Role,
+    /// For the roles that need TOTP: shown once, so the demo manager can log in.
+    pub totp: Option<TotpEnrollment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub clients: u32,
+    pub history_entries: u32,
+    pub staff_created: Vec<DemoLogin>,
+}
+
+#[derive(Clone, Copy)]
+enum Market {
+    English,
+    Khmer,
+    Vietnamese,
+    Arabic,
+}
+
+const EN_GIVEN: &[&str] = &[
+    "Emma", "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Mia", "Noah", "Grace",
+    "Leo", "Sophie", "Thomas", "Chloe", "James", "Lily", "William", "Ella", "Samuel",
+];
+const EN_FAMILY: &[&str] = &[
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",
+    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood",
+    "Jackson", "Clarke",
+];
+const KM_FAMILY: &[&str] = &[
+    "សុខ",
+    "ចាន់",
+    "ហេង",
+    "លី",
+    "គឹម",
+    "ស៊ុន",
+    "ម៉ៅ",
+    "ពេជ្រ",
+    "ឈឹម",
+    "សែម",
+    "អ៊ុំ",
+    "ទេព",
+];
+const KM_GIVEN: &[&str] = &[
+    "ដារ៉ា",
+    "សុភា",
+    "វណ្ណា",
+    "ចន្ទា",
+    "បុប្ផា",
+    "រតនា",
+    "សុខា",
+    "ពិសិដ្ឋ",
+    "វិចិត្រ",
+    "សំណាង",
+    "ស្រីនាង",
+    "សុវណ្ណ",
+    "ធីតា",
+    "មករា",
+    "កញ្ញា",
+    "ពិសី",
+];
+const VI_FAMILY: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương",
+];
+const VI_MIDDLE: &[&str] = &["Văn", "Thị", "Minh", "Ngọc", "Đức", "Thu", "Hữu", "Thanh"];
+const VI_GIVEN: &[&str] = &[
+    "An", "Bình", "Châu", "Dũng", "Hạnh", "Hương", "Lan", "Linh", "Phúc", "Quang", "Thảo", "Tuấn",
+    "Trang", "Khánh", "Nhung", "Sơn",
+];
+const AR_GIVEN: &[&str] = &[
+    "محمد",
+    "أحمد",
+    "فاطمة",
+    "عائشة",
+    "علي",
+    "حسن",
+    "مريم",
+    "يوسف",
+    "خديجة",
+    "عمر",
+    "ليلى",
+    "إبراهيم",
+    "نور",
+    "سارة",
+    "خالد",
+    "زينب",
+];
+const AR_FAMILY: &[&str] = &[
+    "العلي",
+    "الحسيني",
+    "المصري",
+    "الخطيب",
+    "النجار",
+    "حداد",
+    "السيد",
+    "الشامي",
+    "القاسم",
+    "العمري",
+];
+const NOTES: &[&str] = &[
+    "Prefers morning appointments.",
+    "Allergic to penicillin.",
+    "ចូលចិត្តការណាត់ជួបពេលព្រឹក។",
+    "Khách hàng thích được gọi điện trước.",
+    "يفضل التواصل عبر الهاتف.",
+    "Bring previous X-ray results.",
+    "Needs an interpreter.",
+    "",
+];
+
+fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
+    list.choose(rng).copied().unwrap_or("")
+}
+
+fn name(rng: &mut StdRng, m: Market) -> String {
+    match m {
+        Market::English => format!("{} {}", pick(rng, EN_GIVEN), pick(rng, EN_FAMILY)),
+        Market::Khmer => format!("{} {}", pick(rng, KM_FAMILY), pick(rng, KM_GIVEN)),
+        Market::Vietnamese => format!(
+            "{} {} {}",
+            pick(rng, VI_FAMILY),
+            pick(rng, VI_MIDDLE),
+            pick(rng, VI_GIVEN)
+        ),
+        Market::Arabic => format!("{} {}", pick(rng, AR_GIVEN), pick(rng, AR_FAMILY)),
+    }
+}
+
+fn digits(rng: &mut StdRng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10)))
+        .collect()
+}
+
+/// A valid mobile number of the market, in international form.
+fn phone(rng: &mut StdRng, m: Market) -> Option<String> {
+    for _ in 0..20 {
+        let candidate = match m {
+            Market::Khmer => format!(
+                "+855 {} {}",
+                pick(
+                    rng,
+                    &["12", "17", "77", "89", "92", "96", "97", "98", "15", "16"]
+                ),
+                digits(rng, 6)
+            ),
+            Market::Vietnamese => format!(
+                "+84 {} {}",
+                pick(
+                    rng,
+                    &["90", "91", "93", "94", "96", "97", "98", "32", "35", "86", "88"]
+                ),
+                digits(rng, 7)
+            ),
+            Market::Arabic => format!("+962 7{} {}", pick(rng, &["7", "8", "9"]), digits(rng, 7)),
+            Market::English => format!(
+                "+44 7{} {}",
+                pick(rng, &["4", "5", "7", "8", "9"]),
+                digits(rng, 8)
+            ),
+        };
+        let ok = phonenumber::parse(None, &candidate)
+            .map(|n| n.is_valid())
+            .unwrap_or(false);
+        if ok {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+fn language(m: Market) -> &'static str {
+    match m {
+        Market::English => "en",
+        Market::Khmer => "km",
+        Market::Vietnamese => "vi",
+        Market::Arabic => "ar",
+    }
+}
+
+fn email(rng: &mut StdRng, m: Market, name: &str, n: u32) -> Option<String> {
+    if rng.gen_bool(0.35) {
+        return None;
+    }
+    let local = match m {
+        Market::English | Market::Vietnamese => crate::search::fold(name)
+            .split(' ')
+            .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric()))
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => String::new(),
+    };
+    let local = if local.is_empty() {
+        format!("client{n}")
+    } else {
+        format!("{local}{n}")
+    };
+    let domain = pick(rng, &["example.com", "example.org", "example.net"]);
+    Some(format!("{local}@{domain}"))
+}
+
+const DEMO_STAFF: &[(&str, &str, Role, u8, u8)] = &[
+    ("demo.manager", "Sophea Chan", Role::Manager, 5, 2),
+    ("demo.dara", "សុខ ដារ៉ា", Role::Receptionist, 3, 1),
+    ("demo.emma", "Emma Wilson", Role::Receptionist, 2, 1),
+    ("demo.lan", "Nguyễn Thị Lan", Role::Clinician, 4, 2),
+    ("demo.layla", "ليلى حداد", Role::Clinician, 5, 2),
+    ("demo.minh", "Trần Minh Quang", Role::Clinician, 2, 1),
+];
+
+pub(crate) fn generate(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    spec: &DemoSpec,
+) -> Result<DemoSummary> {
+    if spec.clients > MAX_DEMO_CLIENTS {
+        return Err(Error::invalid(
+            "clients",
+            "validation.out_of_range",
+            format!("at most {MAX_DEMO_CLIENTS} demo clients"),
+        ));
+    }
+    validate::password("staff_password", spec.staff_password.expose())?;
+    let mut rng = StdRng::seed_from_u64(spec.seed.unwrap_or(0x00F0_0D5E_ED00));
+
+    let mut staff_created = Vec::new();
+    for (login, display, role, experience, tier) in DEMO_STAFF {
+        if staff::credentials(conn, login)?.is_some() {
+            continue;
+        }
+        let mut fields = StaffFields::new(display, *role);
+        fields.experience = *experience;
+        fields.support_tier = *tier;
+        let (_, totp) = staff::create(
+            conn,
+            ctx,
+            &NewStaff {
+                login: login.to_string(),
+                password: spec.staff_password.clone(),
+                fields,
+            },
+        )?;
+        staff_created.push(DemoLogin {
+            login: login.to_string(),
+            role: *role,
+            totp,
+        });
+    }
+    let staff_ids: Vec<String> = staff::list(conn, false)?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+
+    let markets = [
+        Market::English,
+        Market::Khmer,
+        Market::Vietnamese,
+        Market::Arabic,
+    ];
+    let mut history_entries = 0;
+    for n in 0..spec.clients {
+        let m = markets[(n % 4) as usize];
+        let full_name = name(&mut rng, m);
+        let mut phones: Vec<String> = phone(&mut rng, m).into_iter().collect();
+        if rng.gen_bool(0.15) {
+            phones.extend(phone(&mut rng, m));
+        }
+        let age_days = rng.gen_range(0..3 * 365);
+        let author = Actor::Staff(staff_ids.choose(&mut rng).cloned().unwrap_or_default());
+        let at = ctx.now - Duration::days(age_days) - Duration::minutes(rng.gen_range(0..600));
+        let born = NaiveDate::from_ymd_opt(
+            rng.gen_range(1940..2020),
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+        );
+        let fields = ClientFields {
+            email: email(&mut rng, m, &full_name, n),
+            full_name,
+            phones,
+            address: None,
+            date_of_birth: born.filter(|_| rng.gen_bool(0.7)),
+            preferred_language: Some(language(m).to_string()),
+            notes: pick(&mut rng, NOTES).to_string(),
+            account_manager_id: staff_ids
+                .choose(&mut rng)
+                .cloned()
+                .filter(|_| rng.gen_bool(0.7)),
+            source: *[
+                ClientSource::WalkIn,
+                ClientSource::Phone,
+                ClientSource::WebChat,
+            ]
+            .choose(&mut rng)
+            .unwrap(),
+        };
+        let born_ctx = Ctx {
+            now: at,
+            actor: author,
+            workstation: ctx.workstation.clone(),
+            region: ctx.region,
+            tz: ctx.tz,
+        };
+        let saved = clients::create(conn, &born_ctx, &fields)?;
+        history_entries += 1;
+        let edits = if rng.gen_bool(0.3) {
+            rng.gen_range(1..=3)
+        } else {
+            0
+        };
+        let mut current = saved.client;
+        for e in 0..edits {
+            let mut f = current.fields.clone();
+            match e % 3 {
+                0 => {
+                    f.notes = format!("{} {}", f.notes, pick(&mut rng, NOTES))
+                        .trim()
+                        .to_string()
+                }
+                1 => f.phones.extend(phone(&mut rng, m)),
+                _ => f.account_manager_id = staff_ids.choose(&mut rng).cloned(),
+            }
+            f.phones.truncate(validate::MAX_PHONES);
+            let edit_ctx = Ctx {
+                now: (at + Duration::days(rng.gen_range(1..=age_days.max(1)))).min(ctx.now),
+                actor: Actor::Staff(staff_ids.choose(&mut rng).cloned().unwrap_or_default()),
+                workstation: ctx.workstation.clone(),
+                region: ctx.region,
+                tz: ctx.tz,
+            };
+            let before = current.version;
+            current = clients::update(conn, &edit_ctx, &current.id, current.version, &f)?.client;
+            if current.version > before {
+                history_entries += 1;
+            }
+        }
+    }
+    Ok(DemoSummary {
+        clients: spec.clients,
+        history_entries,
+        staff_created,
+    })
+}

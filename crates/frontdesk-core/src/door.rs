@@ -1,0 +1,563 @@
+//! The one door. Every request from every UI (desk IPC, a LAN desk, the admin CLI) is a
+//! `Request` handled by `Clinic::handle`, which
+//! 1. finds who is asking (a live session or the operator) and ends idle sessions;
+//! 2. checks the permission matrix, and audits a refusal;
+//! 3. runs the work in one write transaction together with its audit record, so the record
+//!    exists exactly when the effect does;
+//! 4. audits a failure (by its error code) after rolling the work back.
+//!
+//! A few requests cannot run inside a transaction (backup, key rotation, passphrase change,
+//! logout); they are checked and audited the same way around their work.
+
+use chrono::{DateTime, Utc};
+use rusqlite::TransactionBehavior;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor, Outcome, VerifyReport};
+use crate::auth::{Secret, TotpEnrollment};
+use crate::clients::{self, ClientFields, ClientPage, ClientSaved, HistoryEntry};
+use crate::clinic::{Clinic, ClinicInfo};
+use crate::demo::{self, DemoSpec, DemoSummary};
+use crate::error::{Error, Result};
+use crate::permissions::{self, Permission, Role};
+use crate::staff::{self, NewStaff, Staff, StaffFields};
+use crate::{clock, validate};
+
+pub const DEFAULT_PAGE: u32 = 25;
+pub const MAX_PAGE: u32 = 200;
+
+/// Who is asking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Principal {
+    /// A logged-in staff member, by session token.
+    Session { token: String },
+    /// The clinic operator through the admin CLI. Allowed only on a clinic opened with the
+    /// recovery passphrase; the desk UI never uses it.
+    Operator { workstation: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ClinicSettings {
+    pub name: String,
+    pub time_zone: String,
+    pub phone_region: String,
+    pub idle_timeout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", content = "args", rename_all = "snake_case")]
+pub enum Request {
+    ClinicGet,
+    ClinicUpdate(ClinicSettings),
+    ClientSearch {
+        query: String,
+        #[serde(default)]
+        cursor: Option<String>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    ClientGet {
+        id: String,
+    },
+    ClientHistory {
+        id: String,
+    },
+    ClientCreate(ClientFields),
+    ClientUpdate {
+        id: String,
+        expected_version: i64,
+        fields: ClientFields,
+    },
+    StaffList {
+        #[serde(default)]
+        include_inactive: bool,
+    },
+    StaffGet {
+        id: String,
+    },
+    StaffCreate(NewStaff),
+    StaffUpdate {
+        id: String,
+        expected_version: i64,
+        fields: StaffFields,
+    },
+    StaffSetActive {
+        id: String,
+        active: bool,
+    },
+    StaffResetPassword {
+        id: String,
+        new_password: Secret,
+    },
+    StaffResetTotp {
+        id: String,
+    },
+    PasswordChange {
+        current: Secret,
+        new: Secret,
+    },
+    Logout,
+    AuditList {
+        #[serde(default)]
+        before_seq: Option<i64>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    AuditVerify,
+    Backup {
+        path: String,
+    },
+    KeyRotate {
+        passphrase: Secret,
+    },
+    PassphraseChange {
+        current: Secret,
+        new: Secret,
+    },
+    DemoGenerate(DemoSpec),
+}
+
+impl Request {
+    pub fn permission(&self) -> Permission {
+        use Request::*;
+        match self {
+            ClinicGet => Permission::ClinicRead,
+            ClinicUpdate(_) => Permission::ClinicConfigure,
+            ClientSearch { .. } => Permission::ClientSearch,
+            ClientGet { .. } | ClientHistory { .. } => Permission::ClientRead,
+            ClientCreate(_) => Permission::ClientCreate,
+            ClientUpdate { .. } => Permission::ClientUpdate,
+            StaffList { .. } | StaffGet { .. } => Permission::StaffRead,
+            StaffCreate(_)
+            | StaffUpdate { .. }
+            | StaffSetActive { .. }
+            | StaffResetPassword { .. }
+            | StaffResetTotp { .. } => Permission::StaffManage,
+            PasswordChange { .. } | Logout => Permission::OwnAccount,
+            AuditList { .. } => Permission::AuditRead,
+            AuditVerify => Permission::AuditVerify,
+            Backup { .. } => Permission::Backup,
+            KeyRotate { .. } | PassphraseChange { .. } => Permission::KeyManage,
+            DemoGenerate(_) => Permission::DemoGenerate,
+        }
+    }
+
+    /// The audit log's name for this request.
+    pub fn action(&self) -> &'static str {
+        use Request::*;
+        match self {
+            ClinicGet => "clinic.get",
+            ClinicUpdate(_) => "clinic.update",
+            ClientSearch { .. } => "client.search",
+            ClientGet { .. } => "client.get",
+            ClientHistory { .. } => "client.history",
+            ClientCreate(_) => "client.create",
+            ClientUpdate { .. } => "client.update",
+            StaffList { .. } => "staff.list",
+            StaffGet { .. } => "staff.get",
+            StaffCreate(_) => "staff.create",
+            StaffUpdate { .. } => "staff.update",
+            StaffSetActive { .. } => "staff.set_active",
+            StaffResetPassword { .. } => "staff.reset_password",
+            StaffResetTotp { .. } => "staff.reset_totp",
+            PasswordChange { .. } => "auth.password_change",
+            Logout => "auth.logout",
+            AuditList { .. } => "audit.list",
+            AuditVerify => "audit.verify",
+            Backup { .. } => "backup.write",
+            KeyRotate { .. } => "key.rotate",
+            PassphraseChange { .. } => "key.passphrase_change",
+            DemoGenerate(_) => "demo.generate",
+        }
+    }
+
+    /// The record the request is about, for the audit log, when the request names one.
+    fn target(&self) -> Option<(&'static str, String)> {
+        use Request::*;
+        match self {
+            ClientGet { id } | ClientHistory { id } | ClientUpdate { id, .. } => {
+                Some(("client", id.clone()))
+            }
+            StaffGet { id }
+            | StaffUpdate { id, .. }
+            | StaffSetActive { id, .. }
+            | StaffResetPassword { id, .. }
+            | StaffResetTotp { id } => Some(("staff", id.clone())),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Response {
+    Clinic(ClinicInfo),
+    ClientPage(ClientPage),
+    Client(clients::Client),
+    ClientSaved(ClientSaved),
+    ClientHistory(Vec<HistoryEntry>),
+    StaffList(Vec<Staff>),
+    Staff(Staff),
+    StaffSaved {
+        staff: Staff,
+        /// Present when TOTP was just enrolled: show it once.
+        totp: Option<TotpEnrollment>,
+    },
+    Totp(TotpEnrollment),
+    AuditRecords(Vec<audit::Record>),
+    AuditReport(VerifyReport),
+    BackupWritten {
+        path: String,
+        bytes: u64,
+    },
+    Demo(DemoSummary),
+    Done,
+}
+
+/// What a request's work knows about its caller and the clinic.
+pub(crate) struct Ctx {
+    pub now: DateTime<Utc>,
+    pub actor: Actor,
+    pub workstation: String,
+    pub region: phonenumber::country::Id,
+    pub tz: chrono_tz::Tz,
+}
+
+impl Ctx {
+    pub fn stamp(&self) -> String {
+        clock::stamp(self.now)
+    }
+    /// Today's date in the clinic's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.with_timezone(&self.tz).date_naive()
+    }
+}
+
+struct Caller {
+    actor: Actor,
+    role: Option<Role>,
+    workstation: String,
+    token: Option<String>,
+}
+
+impl Caller {
+    fn may(&self, p: Permission) -> bool {
+        match self.role {
+            None => true, // the operator
+            Some(r) => permissions::allowed(r, p),
+        }
+    }
+}
+
+impl Clinic {
+    fn caller(&self, principal: &Principal) -> Result<Caller> {
+        match principal {
+            Principal::Operator { workstation } => {
+                if !self.operator_unlocked {
+                    return Err(Error::OperatorOnly);
+                }
+                Ok(Caller {
+                    actor: Actor::Operator,
+                    role: None,
+                    workstation: workstation.clone(),
+                    token: None,
+                })
+            }
+            Principal::Session { token } => {
+                let idle: i64 =
+                    self.db()
+                        .query_row("SELECT idle_timeout_minutes FROM clinic", [], |r| r.get(0))?;
+                let s = self
+                    .sessions
+                    .touch(token, self.now(), chrono::Duration::minutes(idle))?;
+                // Role and active flag are read fresh, so a demotion takes effect at once.
+                let current = staff::get(&self.db(), &s.staff_id)?;
+                if !current.active {
+                    self.sessions.end(token);
+                    return Err(Error::SessionExpired);
+                }
+                Ok(Caller {
+                    actor: Actor::Staff(s.staff_id),
+                    role: Some(current.fields.role),
+                    workstation: s.workstation,
+                    token: Some(token.clone()),
+                })
+            }
+        }
+    }
+
+    fn audit_alone(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: Option<(&'static str, String)>,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> Result<()> {
+        let mut conn = self.db();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (target_kind, target_id) = target.unzip();
+        audit::append(
+            &tx,
+            self.now(),
+            &audit::Entry {
+                actor: &caller.actor,
+                workstation: &caller.workstation,
+                action,
+                target_kind,
+                target_id,
+                outcome,
+                detail,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The one door: permission, audit, one transaction.
+    pub fn handle(&self, principal: &Principal, req: Request) -> Result<Response> {
+        let caller = self.caller(principal)?;
+        let permission = req.permission();
+        let action = req.action();
+        let target = req.target();
+        if !caller.may(permission) {
+            let role = caller.role.map(Role::as_str).unwrap_or("operator");
+            let err = Error::Forbidden {
+                role,
+                permission: permission.as_str(),
+            };
+            self.audit_alone(
+                &caller,
+                action,
+                target,
+                Outcome::Denied,
+                Some(err.code().into()),
+            )?;
+            return Err(err);
+        }
+        let outcome = match req {
+            Request::Backup { path } => self
+                .backup_to(std::path::Path::new(&path))
+                .map(|bytes| (Response::BackupWritten { path, bytes }, None)),
+            Request::KeyRotate { passphrase } => self
+                .rotate_key(passphrase.expose())
+                .map(|()| (Response::Done, None)),
+            Request::PassphraseChange { current, new } => self
+                .change_passphrase(current.expose(), new.expose())
+                .map(|()| (Response::Done, None)),
+            Request::Logout => {
+                if let Some(t) = &caller.token {
+                    self.sessions.end(t);
+                }
+                Ok((Response::Done, None))
+            }
+            req => return self.in_transaction(&caller, action, target, req),
+        };
+        match outcome {
+            Ok((resp, detail)) => {
+                self.audit_alone(&caller, action, target, Outcome::Ok, detail)?;
+                Ok(resp)
+            }
+            Err(e) => {
+                let _ = self.audit_alone(
+                    &caller,
+                    action,
+                    target,
+                    Outcome::Failed,
+                    Some(e.code().into()),
+                );
+                Err(e)
+            }
+        }
+    }
+
+    fn in_transaction(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        target: Option<(&'static str, String)>,
+        req: Request,
+    ) -> Result<Response> {
+        let result = {
+            let mut conn = self.db();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let info = Clinic::info(&tx)?;
+            let ctx = Ctx {
+                now: self.now(),
+                actor: caller.actor.clone(),
+                workstation: caller.workstation.clone(),
+                region: validate::region(&info.phone_region)?,
+                tz: validate::time_zone(&info.time_zone)?,
+            };
+            match self.work(&tx, &ctx, caller, req) {
+                Ok((resp, created, detail)) => {
+                    let (target_kind, target_id) = created.or(target.clone()).unzip();
+                    audit::append(
+                        &tx,
+                        ctx.now,
+                        &audit::Entry {
+                            actor: &caller.actor,
+                            workstation: &caller.workstation,
+                            action,
+                            target_kind,
+                            target_id,
+                            outcome: Outcome::Ok,
+                            detail,
+                        },
+                    )
+                    .and_then(|_| Ok(tx.commit()?))
+                    .map(|()| resp)
+                }
+                Err(e) => Err(e), // dropping `tx` rolls the work back
+            }
+        };
+        if let Err(e) = &result {
+            // Best effort: on a full disk the failure cannot be recorded either.
+            let _ = self.audit_alone(
+                caller,
+                action,
+                target,
+                Outcome::Failed,
+                Some(e.code().into()),
+            );
+        }
+        result
+    }
+
+    /// The work of one request. Returns the response, the record it created (for the audit
+    /// log), and a detail for the audit log that holds no personal data.
+    #[allow(clippy::type_complexity)]
+    fn work(
+        &self,
+        tx: &rusqlite::Transaction,
+        ctx: &Ctx,
+        caller: &Caller,
+        req: Request,
+    ) -> Result<(Response, Option<(&'static str, String)>, Option<String>)> {
+        use Request::*;
+        let plain = |r: Response| Ok((r, None, None));
+        match req {
+            ClinicGet => plain(Response::Clinic(Clinic::info(tx)?)),
+            ClinicUpdate(s) => {
+                let name = validate::required("name", &s.name, validate::MAX_NAME)?;
+                let tz = validate::time_zone(&s.time_zone)?;
+                let region = validate::region(&s.phone_region)?;
+                let idle =
+                    validate::in_range("idle_timeout_minutes", s.idle_timeout_minutes, 1, 240)?;
+                tx.execute(
+                    "UPDATE clinic SET name = ?1, time_zone = ?2, phone_region = ?3,
+                            idle_timeout_minutes = ?4",
+                    rusqlite::params![name, tz.name(), region.as_ref(), idle],
+                )?;
+                plain(Response::Clinic(Clinic::info(tx)?))
+            }
+            ClientSearch {
+                query,
+                cursor,
+                limit,
+            } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                let page = clients::search(tx, &query, cursor.as_deref(), limit)?;
+                let n = page.items.len().to_string();
+                Ok((
+                    Response::ClientPage(page),
+                    None,
+                    Some(format!("results={n}")),
+                ))
+            }
+            ClientGet { id } => plain(Response::Client(clients::get(tx, &id)?)),
+            ClientHistory { id } => plain(Response::ClientHistory(clients::history(tx, &id)?)),
+            ClientCreate(fields) => {
+                let saved = clients::create(tx, ctx, &fields)?;
+                let id = saved.client.id.clone();
+                let detail = (!saved.possible_duplicates.is_empty())
+                    .then(|| format!("possible_duplicates={}", saved.possible_duplicates.len()));
+                Ok((Response::ClientSaved(saved), Some(("client", id)), detail))
+            }
+            ClientUpdate {
+                id,
+                expected_version,
+                fields,
+            } => plain(Response::ClientSaved(clients::update(
+                tx,
+                ctx,
+                &id,
+                expected_version,
+                &fields,
+            )?)),
+            StaffList { include_inactive } => {
+                plain(Response::StaffList(staff::list(tx, include_inactive)?))
+            }
+            StaffGet { id } => plain(Response::Staff(staff::get(tx, &id)?)),
+            StaffCreate(new) => {
+                let (s, totp) = staff::create(tx, ctx, &new)?;
+                let id = s.id.clone();
+                Ok((
+                    Response::StaffSaved { staff: s, totp },
+                    Some(("staff", id)),
+                    None,
+                ))
+            }
+            StaffUpdate {
+                id,
+                expected_version,
+                fields,
+            } => {
+                let (s, totp) = staff::update(tx, ctx, &id, expected_version, &fields)?;
+                plain(Response::StaffSaved { staff: s, totp })
+            }
+            StaffSetActive { id, active } => {
+                let s = staff::set_active(tx, ctx, &id, active)?;
+                if !active {
+                    self.sessions.end_for(&id);
+                }
+                plain(Response::Staff(s))
+            }
+            StaffResetPassword { id, new_password } => {
+                staff::set_password(tx, ctx, &id, new_password.expose())?;
+                self.sessions.end_for(&id);
+                plain(Response::Done)
+            }
+            StaffResetTotp { id } => plain(Response::Totp(staff::reset_totp(tx, ctx, &id)?)),
+            PasswordChange { current, new } => {
+                let Actor::Staff(id) = &caller.actor else {
+                    return Err(Error::invalid(
+                        "current",
+                        "validation.no_account",
+                        "the operator has no staff password",
+                    ));
+                };
+                let login: String =
+                    tx.query_row("SELECT login FROM staff WHERE id = ?1", [id], |r| r.get(0))?;
+                let cred = staff::credentials(tx, &login)?.ok_or(Error::SessionExpired)?;
+                if !crate::auth::verify_password(&cred.password_hash, current.expose()) {
+                    return Err(Error::BadCredentials);
+                }
+                staff::set_password(tx, ctx, id, new.expose())?;
+                plain(Response::Done)
+            }
+            AuditList { before_seq, limit } => plain(Response::AuditRecords(audit::list(
+                tx,
+                before_seq,
+                limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+            )?)),
+            AuditVerify => {
+                let report = audit::verify(tx)?;
+                let detail = Some(match &report.first_broken {
+                    None => format!("ok records={}", report.records),
+                    Some(b) => format!("broken_at={}", b.seq),
+                });
+                Ok((Response::AuditReport(report), None, detail))
+            }
+            DemoGenerate(spec) => {
+                let summary = demo::generate(tx, ctx, &spec)?;
+                let detail = Some(format!("clients={}", summary.clients));
+                Ok((Response::Demo(summary), None, detail))
+            }
+            Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
+                unreachable!("handled outside a transaction")
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Frontdesk's core: the clinic's domain and its encrypted store. No Tauri, no network, no UI.
+//!
+//! The way in is [`Clinic`]: create or unlock one, log staff in, then send every request
+//! through [`Clinic::handle`], the one door that checks permissions, writes the audit log and
+//! runs the work in one transaction.
+
+mod audit;
+mod auth;
+mod backup;
+mod clients;
+mod clinic;
+pub mod clock;
+mod demo;
+mod door;
+mod error;
+mod fsutil;
+mod keys;
+mod permissions;
+mod rekey;
+pub mod search;
+mod staff;
+mod store;
+mod validate;
+
+pub use audit::{Actor, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
+pub use auth::{Secret, Session, TotpEnrollment, FIRST_LOCK_SECS, MAX_FAILURES, MAX_LOCK_SECS};
+pub use backup::{restore, RestoreReport};
+pub use clients::{
+    Client, ClientFields, ClientPage, ClientSaved, ClientSource, ClientSummary, HistoryEntry,
+};
+pub use clinic::{Clinic, ClinicInfo, Created, LoginRequest, NewClinic, Options};
+pub use demo::{DemoLogin, DemoSpec, DemoSummary};
+pub use door::{ClinicSettings, Principal, Request, Response, DEFAULT_PAGE, MAX_PAGE};
+pub use error::{Error, ErrorBody, Result};
+pub use keys::{DbKey, KeyFile, KeyStore, MemoryKeyStore, OsKeyring, MIN_PASSPHRASE_CHARS};
+pub use permissions::{allowed, Permission, Role, MATRIX};
+pub use staff::{Avatar, NewStaff, Shift, Staff, StaffFields};
+pub use store::{migrations, schema_version, MIGRATION_FILES};
+pub use validate::{MAX_NAME, MAX_NOTES, MAX_PHONES, MIN_PASSWORD_CHARS};
+
+pub(crate) use door::Ctx;

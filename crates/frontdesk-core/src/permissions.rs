@@ -1,0 +1,135 @@
+//! Roles and the permission matrix. ARCHITECTURE.md shows the same table; a test checks every
+//! cell of `MATRIX` against what the one door actually allows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Receptionist,
+    Clinician,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Receptionist,
+        Role::Clinician,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Receptionist => "receptionist",
+            Role::Clinician => "clinician",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "role",
+                    "validation.role",
+                    "role must be admin, manager, receptionist or clinician",
+                )
+            })
+    }
+
+    /// Admins and managers must log in with a one-time code as well as a password.
+    pub fn requires_totp(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+
+    fn column(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// See the clinic's name, time zone and settings.
+    ClinicRead,
+    /// Change the clinic's settings.
+    ClinicConfigure,
+    ClientSearch,
+    /// Open a client's card and its history (audited per record).
+    ClientRead,
+    ClientCreate,
+    ClientUpdate,
+    /// See colleagues: names, roles, working hours.
+    StaffRead,
+    /// Add, edit, deactivate staff; reset their passwords and TOTP.
+    StaffManage,
+    /// Change one's own password; log out.
+    OwnAccount,
+    AuditRead,
+    AuditVerify,
+    Backup,
+    /// Rotate the database key, change the recovery passphrase.
+    KeyManage,
+    /// Fill the clinic with demo data.
+    DemoGenerate,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ClinicRead => "clinic.read",
+            Permission::ClinicConfigure => "clinic.configure",
+            Permission::ClientSearch => "client.search",
+            Permission::ClientRead => "client.read",
+            Permission::ClientCreate => "client.create",
+            Permission::ClientUpdate => "client.update",
+            Permission::StaffRead => "staff.read",
+            Permission::StaffManage => "staff.manage",
+            Permission::OwnAccount => "own_account",
+            Permission::AuditRead => "audit.read",
+            Permission::AuditVerify => "audit.verify",
+            Permission::Backup => "backup",
+            Permission::KeyManage => "key.manage",
+            Permission::DemoGenerate => "demo.generate",
+        }
+    }
+}
+
+const Y: bool = true;
+const N: bool = false;
+
+/// Who may do what. Columns: admin, manager, receptionist, clinician.
+/// The clinic operator (whoever holds the recovery passphrase, through the admin CLI) may do
+/// everything: they can read the whole database anyway.
+pub const MATRIX: &[(Permission, [bool; 4])] = &[
+    //                               admin manager recept. clinician
+    (Permission::ClinicRead, [Y, Y, Y, Y]),
+    (Permission::ClinicConfigure, [Y, N, N, N]),
+    (Permission::ClientSearch, [Y, Y, Y, Y]),
+    (Permission::ClientRead, [Y, Y, Y, Y]),
+    (Permission::ClientCreate, [Y, Y, Y, N]),
+    (Permission::ClientUpdate, [Y, Y, Y, Y]),
+    (Permission::StaffRead, [Y, Y, Y, Y]),
+    (Permission::StaffManage, [Y, N, N, N]),
+    (Permission::OwnAccount, [Y, Y, Y, Y]),
+    (Permission::AuditRead, [Y, N, N, N]),
+    (Permission::AuditVerify, [Y, Y, N, N]),
+    (Permission::Backup, [Y, N, N, N]),
+    (Permission::KeyManage, [Y, N, N, N]),
+    (Permission::DemoGenerate, [Y, N, N, N]),
+];
+
+pub fn allowed(role: Role, permission: Permission) -> bool {
+    MATRIX
+        .iter()
+        .find(|(p, _)| *p == permission)
+        .map(|(_, cols)| cols[role.column()])
+        .unwrap_or(false)
+}

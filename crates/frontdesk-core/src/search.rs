@@ -1,0 +1,255 @@
+//! Search-as-you-type over clients' names, phones and emails, in any script.
+//!
+//! Khmer has no spaces between words, so matching is by substring: an FTS5 table with the
+//! trigram tokenizer. Names and queries are first folded to one form so that "Nguyen" finds
+//! "Nguyễn", "محمد" finds "مُحَمَّد" and native digits find phone numbers:
+//! - NFKD, then Latin and Arabic combining marks removed (Khmer signs are letters of the word
+//!   and stay);
+//! - letters with strokes that have no decomposition mapped (đ → d, ł → l, ø → o);
+//! - Arabic: tatweel removed, alef wasla to alef, alef maqsura to ya, ta marbuta to ha;
+//! - Arabic-Indic, Persian and Khmer digits to ASCII digits;
+//! - lower case, runs of white space to one space.
+//!
+//! Queries of three or more characters use the trigram index; shorter ones match the start
+//! of the name through an ordinary index. Pages are keyed, not offset, so page 50 costs what
+//! page 1 costs.
+
+use rusqlite::{params, Connection};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::Result;
+
+fn is_dropped_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+        // Arabic harakat, Quranic marks, superscript alef, tatweel.
+        | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06DC | 0x06DF..=0x06E8
+        | 0x06EA..=0x06ED | 0x0640)
+}
+
+fn ascii_digit(c: char) -> Option<char> {
+    let base = match c as u32 {
+        0x0660..=0x0669 => 0x0660,
+        0x06F0..=0x06F9 => 0x06F0,
+        0x17E0..=0x17E9 => 0x17E0,
+        _ => return None,
+    };
+    char::from_digit(c as u32 - base, 10)
+}
+
+/// The one form names and queries are compared in.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_space = true;
+    for c in s.nfkd() {
+        if is_dropped_mark(c) {
+            continue;
+        }
+        let mapped = match c {
+            'đ' | 'Đ' => 'd',
+            'ł' | 'Ł' => 'l',
+            'ø' | 'Ø' => 'o',
+            'ı' => 'i',
+            'ٱ' => 'ا',
+            'ى' => 'ي',
+            'ة' => 'ه',
+            c if c.is_whitespace() => ' ',
+            c => ascii_digit(c).unwrap_or(c),
+        };
+        if mapped == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        out.extend(mapped.to_lowercase());
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Native digits to ASCII, everything else as is; for phone parsing.
+pub(crate) fn fold_digits(s: &str) -> String {
+    s.chars().map(|c| ascii_digit(c).unwrap_or(c)).collect()
+}
+
+/// When the query looks like a phone number, its digits ("+855 12-34" → "8551234").
+fn phone_digits(folded: &str) -> Option<String> {
+    let looks_like_phone = folded
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    (looks_like_phone && digits.len() >= 3).then_some(digits)
+}
+
+/// The text the trigram index holds for one client.
+pub(crate) fn index_text(
+    name: &str,
+    email: Option<&str>,
+    phones: &[crate::validate::Phone],
+) -> String {
+    let mut t = fold(name);
+    if let Some(e) = email {
+        t.push_str(" | ");
+        t.push_str(&fold(e));
+    }
+    for p in phones {
+        t.push_str(" | ");
+        t.push_str(p.e164.trim_start_matches('+'));
+        t.push(' ');
+        t.push_str(&p.national_digits);
+    }
+    t
+}
+
+pub(crate) fn upsert_index(conn: &Connection, seq: i64, text: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM client_search WHERE rowid = ?1")?
+        .execute([seq])?;
+    conn.prepare_cached("INSERT INTO client_search (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![seq, text])?;
+    Ok(())
+}
+
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// A page of matching client `seq`s, and the cursor for the next page if there is one.
+pub(crate) fn find(
+    conn: &Connection,
+    query: &str,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<i64>, Option<String>)> {
+    let folded = fold(query);
+    if folded.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let fetch = limit as i64 + 1;
+    let mut seqs: Vec<i64>;
+    let next: Option<String>;
+    if let Some(digits) = phone_digits(&folded) {
+        let before = parse_seq_cursor(cursor);
+        seqs = conn
+            .prepare_cached(
+                "SELECT rowid FROM client_search WHERE client_search MATCH ?1 AND rowid < ?2
+                 ORDER BY rowid DESC LIMIT ?3",
+            )?
+            .query_map(params![fts_phrase(&digits), before, fetch], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        next = more(&mut seqs, limit).map(|last| format!("s{last}"));
+    } else if folded.chars().count() < 3 {
+        // Too short for trigrams: names that start with it, in name order.
+        let (after_name, after_seq) = parse_name_cursor(cursor);
+        let mut upper = folded.clone();
+        upper.push(char::MAX);
+        let rows: Vec<(i64, String)> = conn
+            .prepare_cached(
+                "SELECT seq, name_fold FROM clients
+                 WHERE name_fold >= ?1 AND name_fold < ?2 AND (name_fold, seq) > (?3, ?4)
+                 ORDER BY name_fold, seq LIMIT ?5",
+            )?
+            .query_map(params![folded, upper, after_name, after_seq, fetch], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let has_more = rows.len() as i64 > limit as i64;
+        let page = &rows[..rows.len().min(limit as usize)];
+        next = if has_more {
+            page.last()
+                .map(|(s, n)| format!("n{}:{}", s, hex::encode(n.as_bytes())))
+        } else {
+            None
+        };
+        seqs = page.iter().map(|(s, _)| *s).collect();
+    } else {
+        let terms: Vec<&str> = folded.split(' ').collect();
+        let long: Vec<String> = terms
+            .iter()
+            .filter(|t| t.chars().count() >= 3)
+            .map(|t| fts_phrase(t))
+            .collect();
+        let short: Vec<&str> = terms
+            .iter()
+            .copied()
+            .filter(|t| t.chars().count() < 3)
+            .collect();
+        // Short words of a longer query ("nguyen an") narrow the trigram matches as substrings.
+        let match_expr = if long.is_empty() {
+            fts_phrase(&folded)
+        } else {
+            long.join(" AND ")
+        };
+        let mut sql = String::from(
+            "SELECT rowid FROM client_search WHERE client_search MATCH ?1 AND rowid < ?2",
+        );
+        for i in 0..short.len() {
+            sql.push_str(&format!(" AND instr(text, ?{}) > 0", i + 4));
+        }
+        sql.push_str(" ORDER BY rowid DESC LIMIT ?3");
+        let before = parse_seq_cursor(cursor);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut values: Vec<rusqlite::types::Value> =
+            vec![match_expr.into(), before.into(), fetch.into()];
+        values.extend(
+            short
+                .iter()
+                .map(|s| rusqlite::types::Value::from(s.to_string())),
+        );
+        seqs = stmt
+            .query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        next = more(&mut seqs, limit).map(|last| format!("s{last}"));
+    }
+    Ok((seqs, next))
+}
+
+fn more(seqs: &mut Vec<i64>, limit: u32) -> Option<i64> {
+    if seqs.len() > limit as usize {
+        seqs.truncate(limit as usize);
+        seqs.last().copied()
+    } else {
+        None
+    }
+}
+
+fn parse_seq_cursor(cursor: Option<&str>) -> i64 {
+    cursor
+        .and_then(|c| c.strip_prefix('s'))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(i64::MAX)
+}
+
+fn parse_name_cursor(cursor: Option<&str>) -> (String, i64) {
+    cursor
+        .and_then(|c| c.strip_prefix('n'))
+        .and_then(|c| c.split_once(':'))
+        .and_then(|(s, n)| {
+            Some((
+                String::from_utf8(hex::decode(n).ok()?).ok()?,
+                s.parse().ok()?,
+            ))
+        })
+        .unwrap_or((String::new(), 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn folds_vietnamese_arabic_and_digits() {
+        assert_eq!(fold("Nguyễn Văn  Đức"), "nguyen van duc");
+        assert_eq!(fold("مُحَمَّد"), "محمد");
+        assert_eq!(fold("أحمد"), "احمد");
+        assert_eq!(fold("فاطمة"), "فاطمه");
+        assert_eq!(fold("٠١٢٣"), "0123");
+        assert_eq!(fold("០១២"), "012");
+        // Khmer vowel signs and the coeng are part of the word and stay.
+        assert_eq!(fold("សុខ ដារ៉ា"), "សុខ ដារ៉ា");
+    }
+}

@@ -1,0 +1,12 @@
+//! The core's integration tests: one binary, through the public API, on real SQLCipher files.
+
+mod support;
+
+mod audit;
+mod auth;
+mod backup;
+mod clients;
+mod keys;
+mod permissions;
+mod search;
+mod store;

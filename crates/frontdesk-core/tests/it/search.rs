@@ -1,0 +1,195 @@
+//! Search in every script, and on a 100,000-client demo clinic.
+
+use std::sync::OnceLock;
+
+use frontdesk_core::*;
+
+use crate::support::*;
+
+fn find(clinic: &Clinic, q: &str) -> Vec<ClientSummary> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let Response::ClientPage(p) = clinic
+            .handle(
+                &operator(),
+                Request::ClientSearch {
+                    query: q.into(),
+                    cursor,
+                    limit: Some(100),
+                },
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        out.extend(p.items);
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn names(v: &[ClientSummary]) -> Vec<String> {
+    let mut n: Vec<String> = v.iter().map(|c| c.full_name.clone()).collect();
+    n.sort();
+    n
+}
+
+const PEOPLE: &[&str] = &[
+    "សុខ ដារ៉ា",
+    "ចាន់ សុភា",
+    "Nguyễn Văn Đức",
+    "Trần Thị Hương",
+    "مُحَمَّد الخطيب",
+    "فاطمة حداد",
+    "Emma Wilson",
+    "Oliver Wilde",
+];
+
+fn small() -> Fixture {
+    let f = new_clinic();
+    for p in PEOPLE {
+        f.add_client(&operator(), client(p));
+    }
+    f.add_client(
+        &operator(),
+        ClientFields {
+            phones: vec!["+84 90 123 4567".into()],
+            email: Some("huong.tran@example.net".into()),
+            ..client("Hương Trần")
+        },
+    );
+    f
+}
+
+#[test]
+fn khmer_vietnamese_arabic_and_latin_queries_find_the_right_people() {
+    let f = small();
+    let c = &f.clinic;
+    // Khmer, no spaces between words: substrings match.
+    assert_eq!(names(&find(c, "ដារ៉ា")), vec!["សុខ ដារ៉ា"]);
+    assert_eq!(names(&find(c, "សុខ")), vec!["សុខ ដារ៉ា"]);
+    assert_eq!(names(&find(c, "សុភា")), vec!["ចាន់ សុភា"]);
+    // Vietnamese with and without diacritics, đ included.
+    assert_eq!(names(&find(c, "Nguyễn")), vec!["Nguyễn Văn Đức"]);
+    assert_eq!(names(&find(c, "nguyen van duc")), vec!["Nguyễn Văn Đức"]);
+    assert_eq!(names(&find(c, "Đức")), vec!["Nguyễn Văn Đức"]);
+    assert_eq!(
+        names(&find(c, "huong")),
+        vec!["Hương Trần", "Trần Thị Hương"]
+    );
+    // Arabic with and without harakat, ta marbuta folded.
+    assert_eq!(names(&find(c, "محمد")), vec!["مُحَمَّد الخطيب"]);
+    assert_eq!(names(&find(c, "الخطيب")), vec!["مُحَمَّد الخطيب"]);
+    assert_eq!(names(&find(c, "فاطمه")), vec!["فاطمة حداد"]);
+    // Latin, any case, substrings, and short words of a longer query.
+    assert_eq!(names(&find(c, "WILSON")), vec!["Emma Wilson"]);
+    assert_eq!(names(&find(c, "wil")), vec!["Emma Wilson", "Oliver Wilde"]);
+    assert_eq!(names(&find(c, "oliver wi")), vec!["Oliver Wilde"]);
+    // One or two letters: names that start with them.
+    assert_eq!(names(&find(c, "O")), vec!["Oliver Wilde"]);
+    assert_eq!(names(&find(c, "tr")), vec!["Trần Thị Hương"]);
+    // Phone and email.
+    assert_eq!(names(&find(c, "090 123")), vec!["Hương Trần"]);
+    assert_eq!(names(&find(c, "+84 90 123 4567")), vec!["Hương Trần"]);
+    assert_eq!(names(&find(c, "huong.tran@")), vec!["Hương Trần"]);
+    // Nothing for what is not there; quotes and FTS syntax are just text.
+    assert!(find(c, "zzzq").is_empty());
+    assert!(find(c, "\"wil\" OR *").is_empty());
+    assert!(find(c, "   ").is_empty());
+}
+
+#[test]
+fn edits_move_a_client_in_the_index() {
+    let f = small();
+    let id = find(&f.clinic, "Emma").remove(0).id;
+    let Response::Client(c) = f
+        .clinic
+        .handle(&operator(), Request::ClientGet { id: id.clone() })
+        .unwrap()
+    else {
+        panic!()
+    };
+    let mut fields = c.fields.clone();
+    fields.full_name = "Emma Thompson".into();
+    f.clinic
+        .handle(
+            &operator(),
+            Request::ClientUpdate {
+                id,
+                expected_version: c.version,
+                fields,
+            },
+        )
+        .unwrap();
+    assert!(find(&f.clinic, "wilson").is_empty());
+    assert_eq!(names(&find(&f.clinic, "thomp")), vec!["Emma Thompson"]);
+}
+
+struct Big {
+    _dir: tempfile::TempDir,
+    clinic: Clinic,
+    expected: Vec<(&'static str, String)>,
+}
+
+/// One 100,000-client demo clinic shared by the tests that need it, plus a few planted
+/// clients whose names the demo never uses.
+fn big() -> &'static Big {
+    static BIG: OnceLock<Big> = OnceLock::new();
+    BIG.get_or_init(|| {
+        let f = new_clinic();
+        f.clinic
+            .handle(
+                &operator(),
+                Request::DemoGenerate(DemoSpec {
+                    clients: 100_000,
+                    seed: Some(7),
+                    staff_password: Secret::new(STAFF_PASSWORD),
+                }),
+            )
+            .unwrap();
+        let planted = [
+            ("ពេជ្រ​ចិន្តា", "ពេជ្រ​ចិន្តា"),
+            ("Nguyễn Thị Xuyến", "xuyen"),
+            ("عبد الرَّحمن الزُّبيري", "الزبيري"),
+            ("Quentin Zebedee", "zebed"),
+        ];
+        let mut expected = Vec::new();
+        for (name, query) in planted {
+            f.add_client(&operator(), client(name));
+            expected.push((query, name.to_string()));
+        }
+        Big {
+            _dir: f.dir,
+            clinic: f.clinic,
+            expected: expected.into_iter().map(|(q, n)| (q, n)).collect(),
+        }
+    })
+}
+
+#[test]
+fn search_on_100000_demo_clients_finds_the_right_ones() {
+    let b = big();
+    for (q, name) in &b.expected {
+        let hits = find(&b.clinic, q);
+        assert_eq!(names(&hits), vec![name.clone()], "query {q}");
+    }
+    // Common names page through every match, with no repeats, all matching.
+    let all = find(&b.clinic, "Nguyễn");
+    assert!(all.len() > 1000, "{}", all.len());
+    let mut ids: Vec<_> = all.iter().map(|c| c.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len());
+    assert!(all
+        .iter()
+        .all(|c| search::fold(&c.full_name).contains("nguyen")));
+    // Without diacritics finds the same people.
+    assert_eq!(find(&b.clinic, "nguyen").len(), all.len());
+    let khmer = find(&b.clinic, "ដារ៉ា");
+    assert!(!khmer.is_empty() && khmer.iter().all(|c| c.full_name.contains("ដារ៉ា")));
+    let arabic = find(&b.clinic, "حداد");
+    assert!(!arabic.is_empty() && arabic.iter().all(|c| c.full_name.contains("حداد")));
+}

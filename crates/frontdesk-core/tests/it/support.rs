@@ -1,0 +1,199 @@
+//! Shared set-up: a fresh clinic in a temp dir on a manual clock, and logins with real TOTP.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use frontdesk_core::clock::ManualClock;
+use frontdesk_core::*;
+
+pub const PASSPHRASE: &str = "correct horse battery staple";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const STAFF_PASSWORD: &str = "staff-password-1";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub clinic: Clinic,
+    pub keyring: Arc<MemoryKeyStore>,
+    pub clock: ManualClock,
+    pub admin: Staff,
+    pub admin_totp: TotpEnrollment,
+}
+
+pub fn opts(keyring: &Arc<MemoryKeyStore>, clock: &ManualClock) -> Options {
+    Options {
+        clock: Arc::new(clock.clone()),
+        keyring: Some(keyring.clone() as Arc<dyn KeyStore>),
+    }
+}
+
+pub fn new_clinic() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.db");
+    let keyring = Arc::new(MemoryKeyStore::new());
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap());
+    let created = Clinic::create(
+        &path,
+        &NewClinic {
+            name: "Sunrise Clinic".into(),
+            time_zone: "Asia/Phnom_Penh".into(),
+            phone_region: "KH".into(),
+            admin_login: "admin".into(),
+            admin_name: "Admin".into(),
+            admin_password: Secret::new(ADMIN_PASSWORD),
+            recovery_passphrase: Secret::new(PASSPHRASE),
+        },
+        opts(&keyring, &clock),
+    )
+    .unwrap();
+    assert!(created.key_in_keyring);
+    Fixture {
+        path,
+        clinic: created.clinic,
+        keyring,
+        clock,
+        admin: created.admin,
+        admin_totp: created.admin_totp,
+        dir,
+    }
+}
+
+/// The code an authenticator app would show now.
+pub fn totp_code(e: &TotpEnrollment, login: &str, clock: &ManualClock) -> String {
+    use frontdesk_core::clock::Clock;
+    let secret = totp_rs::Secret::Encoded(e.secret_base32.clone())
+        .to_bytes()
+        .unwrap();
+    let t = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        secret,
+        Some("Frontdesk".into()),
+        login.into(),
+    )
+    .unwrap();
+    t.generate(clock.now().timestamp() as u64)
+}
+
+pub fn operator() -> Principal {
+    Principal::Operator {
+        workstation: "test-bench".into(),
+    }
+}
+
+pub fn session(token: &str) -> Principal {
+    Principal::Session {
+        token: token.into(),
+    }
+}
+
+impl Fixture {
+    pub fn admin_session(&self) -> Principal {
+        self.clock.advance(chrono::Duration::seconds(30));
+        let s = self
+            .clinic
+            .login(&LoginRequest {
+                login: "admin".into(),
+                password: Secret::new(ADMIN_PASSWORD),
+                totp_code: Some(totp_code(&self.admin_totp, "admin", &self.clock)),
+                workstation: "desk-1".into(),
+            })
+            .unwrap();
+        session(&s.token)
+    }
+
+    /// Adds a staff member with `role` and logs them in.
+    pub fn staff_session(&self, login: &str, role: Role) -> (Staff, Principal) {
+        let Response::StaffSaved { staff, totp } = self
+            .clinic
+            .handle(
+                &operator(),
+                Request::StaffCreate(NewStaff {
+                    login: login.into(),
+                    password: Secret::new(STAFF_PASSWORD),
+                    fields: StaffFields::new(login, role),
+                }),
+            )
+            .unwrap()
+        else {
+            panic!("expected StaffSaved")
+        };
+        self.clock.advance(chrono::Duration::seconds(30));
+        let s = self
+            .clinic
+            .login(&LoginRequest {
+                login: login.into(),
+                password: Secret::new(STAFF_PASSWORD),
+                totp_code: totp.map(|t| totp_code(&t, login, &self.clock)),
+                workstation: "desk-2".into(),
+            })
+            .unwrap();
+        (staff, session(&s.token))
+    }
+
+    pub fn add_client(&self, who: &Principal, fields: ClientFields) -> ClientSaved {
+        match self
+            .clinic
+            .handle(who, Request::ClientCreate(fields))
+            .unwrap()
+        {
+            Response::ClientSaved(s) => s,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    pub fn audit(&self) -> Vec<AuditRecord> {
+        match self
+            .clinic
+            .handle(
+                &operator(),
+                Request::AuditList {
+                    before_seq: None,
+                    limit: Some(200),
+                },
+            )
+            .unwrap()
+        {
+            Response::AuditRecords(r) => r,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// The raw key, as the keyring holds it, for tests that tamper with the file directly.
+    pub fn raw_connection(&self) -> rusqlite::Connection {
+        raw_connection(&self.path, &self.keyring, self.clinic.id())
+    }
+}
+
+pub fn raw_connection(
+    path: &std::path::Path,
+    keyring: &MemoryKeyStore,
+    clinic_id: &str,
+) -> rusqlite::Connection {
+    let key = keyring.load(clinic_id).unwrap().unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"x'{}'\";",
+        hex::encode(key.as_bytes())
+    ))
+    .unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    conn
+}
+
+pub fn client(name: &str) -> ClientFields {
+    ClientFields {
+        full_name: name.into(),
+        ..Default::default()
+    }
+}
+
+pub fn count_clients(f: &Fixture) -> i64 {
+    f.raw_connection()
+        .query_row("SELECT count(*) FROM clients", [], |r| r.get(0))
+        .unwrap()
+}
