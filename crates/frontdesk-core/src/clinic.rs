@@ -91,6 +91,42 @@ pub struct Clinic {
 impl Clinic {
     /// Sets up a new clinic: the key, the key file, the database, and its first admin.
     pub fn create(path: &Path, setup: &NewClinic, opts: Options) -> Result<Created> {
+        Self::create_inner(path, setup, opts, true)
+    }
+
+    /// An unencrypted twin, only so the benchmark can measure what SQLCipher costs.
+    #[cfg(feature = "bench-plaintext")]
+    #[doc(hidden)]
+    pub fn create_plaintext_benchmark_twin(
+        path: &Path,
+        setup: &NewClinic,
+        opts: Options,
+    ) -> Result<Created> {
+        Self::create_inner(path, setup, opts, false)
+    }
+
+    /// Opens the unencrypted benchmark twin.
+    #[cfg(feature = "bench-plaintext")]
+    #[doc(hidden)]
+    pub fn open_plaintext_benchmark_twin(path: &Path, opts: Options) -> Result<Clinic> {
+        let conn = store::open(path, None, Mode::Existing)?;
+        let id: String = conn.query_row("SELECT id FROM clinic", [], |r| r.get(0))?;
+        Ok(Clinic::assemble(
+            conn,
+            path,
+            id,
+            DbKey::random(),
+            opts,
+            true,
+        ))
+    }
+
+    fn create_inner(
+        path: &Path,
+        setup: &NewClinic,
+        opts: Options,
+        encrypted: bool,
+    ) -> Result<Created> {
         // Every check runs before anything touches the disk.
         let name = validate::required("name", &setup.name, validate::MAX_NAME)?;
         let tz = validate::time_zone(&setup.time_zone)?;
@@ -111,9 +147,11 @@ impl Clinic {
         let clinic_id = ulid::Ulid::new().to_string();
         let key = DbKey::random();
         // The key file goes first: a database must never exist without a way to open it.
-        KeyFile::new(&clinic_id, setup.recovery_passphrase.expose(), &[&key])?.write(path)?;
+        if encrypted {
+            KeyFile::new(&clinic_id, setup.recovery_passphrase.expose(), &[&key])?.write(path)?;
+        }
         let result = (|| {
-            let conn = store::open(path, Some(&key), Mode::Create)?;
+            let conn = store::open(path, encrypted.then_some(&key), Mode::Create)?;
             Self::init_rows(
                 &conn,
                 &opts,

@@ -71,8 +71,11 @@ impl Clinic {
         let kf = frontdesk_core::KeyFile::read(&self.db).unwrap();
         let key = kf.unwrap_keys(PASSPHRASE).unwrap().remove(0);
         let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.as_bytes())))
-            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\";",
+            hex::encode(key.as_bytes())
+        ))
+        .unwrap();
         conn
     }
 }
@@ -82,12 +85,22 @@ fn init_add_find_show_and_verify() {
     let c = init();
     let id = c.add(
         "ស៊ុន សុភា",
-        &["--phone", "012 345 678", "--email", "sophea@example.com", "--notes", "Allergic"],
+        &[
+            "--phone",
+            "012 345 678",
+            "--email",
+            "sophea@example.com",
+            "--notes",
+            "Allergic",
+        ],
     );
     assert_eq!(id.len(), 26, "a ULID: {id}");
     let found = c.ok(&["client", "find", "សុភា"]);
     assert_eq!(found.lines().count(), 1);
-    assert!(found.starts_with(&id) && found.contains("ស៊ុន សុភា"), "{found}");
+    assert!(
+        found.starts_with(&id) && found.contains("ស៊ុន សុភា"),
+        "{found}"
+    );
     let card = c.ok(&["client", "show", &id]);
     assert!(card.contains("name: ស៊ុន សុភា"), "{card}");
     assert!(card.contains("email: sophea@example.com"));
@@ -99,24 +112,40 @@ fn init_add_find_show_and_verify() {
     let verify = c.ok(&["audit", "verify"]);
     assert!(verify.starts_with("OK"), "{verify}");
     let log = c.ok(&["audit", "list"]);
-    assert!(log.contains("client.get") && log.contains("operator"), "{log}");
+    assert!(
+        log.contains("client.get") && log.contains("operator"),
+        "{log}"
+    );
     assert!(!log.contains("Allergic") && !log.contains("សុភា"));
 }
 
 #[test]
 fn staff_add_and_list_with_totp_for_managers() {
     let c = init();
-    let mut add = c.cmd(&["staff", "add", "--login", "lan", "--name", "Nguyễn Thị Lan", "--role", "clinician"]);
+    let mut add = c.cmd(&[
+        "staff",
+        "add",
+        "--login",
+        "lan",
+        "--name",
+        "Nguyễn Thị Lan",
+        "--role",
+        "clinician",
+    ]);
     add.env("FRONTDESK_STAFF_PASSWORD", "lan-password-123");
     let out = ok(add);
     assert!(!out.contains("otpauth"));
-    let mut add = c.cmd(&["staff", "add", "--login", "mgr", "--name", "Manager", "--role", "manager"]);
+    let mut add = c.cmd(&[
+        "staff", "add", "--login", "mgr", "--name", "Manager", "--role", "manager",
+    ]);
     add.env("FRONTDESK_STAFF_PASSWORD", "mgr-password-123");
     assert!(ok(add).contains("otpauth://"));
     let list = c.ok(&["staff", "list"]);
     assert_eq!(list.lines().count(), 3, "{list}");
     assert!(list.contains("Nguyễn Thị Lan\tclinician\tactive"));
-    let mut bad = c.cmd(&["staff", "add", "--login", "x", "--name", "X", "--role", "wizard"]);
+    let mut bad = c.cmd(&[
+        "staff", "add", "--login", "x", "--name", "X", "--role", "wizard",
+    ]);
     bad.env("FRONTDESK_STAFF_PASSWORD", "x-password-123");
     fails(bad, "validation.role");
 }
@@ -124,12 +153,24 @@ fn staff_add_and_list_with_totp_for_managers() {
 #[test]
 fn bad_input_fails_on_one_line_and_changes_nothing() {
     let c = init();
-    fails(c.cmd(&["client", "add", "--name", "A", "--email", "nope"]), "validation.email");
-    fails(c.cmd(&["client", "add", "--name", "A", "--phone", "123"]), "validation.phone");
+    fails(
+        c.cmd(&["client", "add", "--name", "A", "--email", "nope"]),
+        "validation.email",
+    );
+    fails(
+        c.cmd(&["client", "add", "--name", "A", "--phone", "123"]),
+        "validation.phone",
+    );
     let long = "x".repeat(201);
-    fails(c.cmd(&["client", "add", "--name", &long]), "validation.too_long");
+    fails(
+        c.cmd(&["client", "add", "--name", &long]),
+        "validation.too_long",
+    );
     assert_eq!(c.ok(&["client", "find", "A"]), "");
-    fails(c.cmd(&["client", "show", "01JNOSUCHCLIENT0000000000"]), "record.not_found");
+    fails(
+        c.cmd(&["client", "show", "01JNOSUCHCLIENT0000000000"]),
+        "record.not_found",
+    );
 
     let mut wrong = c.cmd(&["client", "find", "x"]);
     wrong.env("FRONTDESK_PASSPHRASE", "wrong passphrase!!");
@@ -141,7 +182,8 @@ fn bad_input_fails_on_one_line_and_changes_nothing() {
 
     // Without the env var and without a terminal, it says how to give the secret.
     let mut none = c.cmd(&["client", "find", "x"]);
-    none.env_remove("FRONTDESK_PASSPHRASE").stdin(std::process::Stdio::null());
+    none.env_remove("FRONTDESK_PASSPHRASE")
+        .stdin(std::process::Stdio::null());
     let err = fails(none, "io.error");
     assert!(err.contains("FRONTDESK_PASSPHRASE"), "{err}");
 
@@ -156,8 +198,16 @@ fn bad_input_fails_on_one_line_and_changes_nothing() {
         .env("FRONTDESK_ADMIN_PASSWORD", "another-password-1");
     fails(weak, "validation.passphrase_too_short");
     let mut tz = admin(&fresh);
-    tz.args(["init", "--clinic", "X", "--admin", "y", "--time-zone", "Mars/Olympus"])
-        .env("FRONTDESK_ADMIN_PASSWORD", "another-password-1");
+    tz.args([
+        "init",
+        "--clinic",
+        "X",
+        "--admin",
+        "y",
+        "--time-zone",
+        "Mars/Olympus",
+    ])
+    .env("FRONTDESK_ADMIN_PASSWORD", "another-password-1");
     fails(tz, "validation.time_zone");
     assert!(!fresh.exists());
     assert!(!c.dir.path().join("fresh.db.key").exists());
@@ -178,7 +228,8 @@ fn audit_verify_names_the_first_tampered_record_and_fails() {
     }
     let raw = c.raw();
     raw.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
-    raw.execute("UPDATE audit SET outcome = 'denied' WHERE seq = 4", []).unwrap();
+    raw.execute("UPDATE audit SET outcome = 'denied' WHERE seq = 4", [])
+        .unwrap();
     drop(raw);
     let out = run(c.cmd(&["audit", "verify"]));
     assert!(!out.status.success());
@@ -202,7 +253,9 @@ fn backup_and_restore_through_the_cli() {
     show.args(["client", "show", &id]);
     assert!(ok(show).contains("name: Backed Up"));
     let mut wrong = admin(&elsewhere);
-    wrong.args(["restore", out.to_str().unwrap()]).env("FRONTDESK_PASSPHRASE", "wrong passphrase!!");
+    wrong
+        .args(["restore", out.to_str().unwrap()])
+        .env("FRONTDESK_PASSPHRASE", "wrong passphrase!!");
     fails(wrong, "key.wrong_passphrase");
 }
 
@@ -234,7 +287,11 @@ fn two_processes_writing_at_once_lose_nothing() {
                     let mut cmd = admin(&db);
                     cmd.args(["client", "add", "--name", &format!("Proc{w} N{i}")]);
                     let out = run(cmd);
-                    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                 }
             })
         })

@@ -1,0 +1,19 @@
+# The two entry points. Both install what is missing first (scripts/setup.sh).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/frontdesk-target
+
+.PHONY: run test setup bench
+
+run: setup
+	scripts/run-demo.sh
+
+test: setup
+	cargo fmt --all -- --check
+	cargo test --workspace
+	cargo build -p frontdesk
+	tests/desk_window.sh $(CARGO_TARGET_DIR)/debug/frontdesk
+
+setup:
+	scripts/setup.sh
+
+bench: setup
+	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds everything, makes a demo clinic (once) and starts the desk app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEMO_DIR=${FRONTDESK_DEMO_DIR:-demo}
+DB="$DEMO_DIR/clinic.db"
+export FRONTDESK_PASSPHRASE=${FRONTDESK_PASSPHRASE:-demo recovery passphrase}
+export FRONTDESK_ADMIN_PASSWORD=${FRONTDESK_ADMIN_PASSWORD:-demo-admin-password}
+cargo build --workspace
+ADMIN="${CARGO_TARGET_DIR:-target}/debug/frontdesk-admin"
+if [ ! -f "$DB" ]; then
+  mkdir -p "$DEMO_DIR"
+  "$ADMIN" --db "$DB" init --clinic "Mekong Family Clinic" --admin admin --admin-name "Clinic Admin" \
+    --time-zone Asia/Phnom_Penh --phone-region KH
+  "$ADMIN" --db "$DB" demo --clients "${FRONTDESK_DEMO_CLIENTS:-2000}"
+  echo "demo clinic at $DB (recovery passphrase: \"$FRONTDESK_PASSPHRASE\")"
+fi
+"$ADMIN" --db "$DB" audit verify
+exec "${CARGO_TARGET_DIR:-target}/debug/frontdesk"
