@@ -80,7 +80,10 @@ CREATE TABLE client_history (
 CREATE INDEX client_history_client ON client_history (client_id, seq);
 
 -- rowid = clients.seq. The text is the folded name, email and phone forms (see search.rs).
-CREATE VIRTUAL TABLE client_search USING fts5 (text, tokenize = 'trigram');
+-- Queried with LIKE only, so no positions or sizes are kept.
+CREATE VIRTUAL TABLE client_search USING fts5 (
+    text, tokenize = 'trigram', detail = 'none', columnsize = 0
+);
 
 -- Append-only and hash-chained: hash = SHA-256(prev_hash || fields), see audit.rs.
 CREATE TABLE audit (

@@ -10,8 +10,9 @@
 //! - Arabic-Indic, Persian and Khmer digits to ASCII digits;
 //! - lower case, runs of white space to one space.
 //!
-//! Queries of three or more characters use the trigram index; shorter ones match the start
-//! of the name through an ordinary index. Pages are keyed, not offset, so page 50 costs what
+//! Words of three or more characters use the trigram index (as `LIKE '%word%'`, which FTS5
+//! answers from trigrams alone, so the index needs no positions: `detail = none`); a query of
+//! only shorter words matches the start of the name through an ordinary index. Pages are keyed, not offset, so page 50 costs what
 //! page 1 costs.
 
 use rusqlite::{params, Connection};
@@ -114,8 +115,11 @@ pub(crate) fn upsert_index(conn: &Connection, seq: i64, text: &str) -> Result<()
     Ok(())
 }
 
-fn fts_phrase(term: &str) -> String {
-    format!("\"{}\"", term.replace('"', "\"\""))
+/// `term` as a LIKE pattern that matches it anywhere. `%` and `_` inside it stay wildcards
+/// (FTS5 only uses the trigram index for LIKE without ESCAPE), so every LIKE is paired with an
+/// exact `instr` check.
+fn like_anywhere(term: &str) -> String {
+    format!("%{term}%")
 }
 
 /// A page of matching client `seq`s, and the cursor for the next page if there is one.
@@ -129,83 +133,66 @@ pub(crate) fn find(
     if folded.is_empty() {
         return Ok((Vec::new(), None));
     }
-    let fetch = limit as i64 + 1;
-    let mut seqs: Vec<i64>;
-    let next: Option<String>;
-    if let Some(digits) = phone_digits(&folded) {
-        let before = parse_seq_cursor(cursor);
-        seqs = conn
-            .prepare_cached(
-                "SELECT rowid FROM client_search WHERE client_search MATCH ?1 AND rowid < ?2
-                 ORDER BY rowid DESC LIMIT ?3",
-            )?
-            .query_map(params![fts_phrase(&digits), before, fetch], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        next = more(&mut seqs, limit).map(|last| format!("s{last}"));
-    } else if folded.chars().count() < 3 {
-        // Too short for trigrams: names that start with it, in name order.
-        let (after_name, after_seq) = parse_name_cursor(cursor);
-        let mut upper = folded.clone();
-        upper.push(char::MAX);
-        let rows: Vec<(i64, String)> = conn
-            .prepare_cached(
-                "SELECT seq, name_fold FROM clients
-                 WHERE name_fold >= ?1 AND name_fold < ?2 AND (name_fold, seq) > (?3, ?4)
-                 ORDER BY name_fold, seq LIMIT ?5",
-            )?
-            .query_map(params![folded, upper, after_name, after_seq, fetch], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let has_more = rows.len() as i64 > limit as i64;
-        let page = &rows[..rows.len().min(limit as usize)];
-        next = if has_more {
-            page.last()
-                .map(|(s, n)| format!("n{}:{}", s, hex::encode(n.as_bytes())))
-        } else {
-            None
-        };
-        seqs = page.iter().map(|(s, _)| *s).collect();
-    } else {
-        let terms: Vec<&str> = folded.split(' ').collect();
-        let long: Vec<String> = terms
-            .iter()
-            .filter(|t| t.chars().count() >= 3)
-            .map(|t| fts_phrase(t))
-            .collect();
-        let short: Vec<&str> = terms
-            .iter()
-            .copied()
-            .filter(|t| t.chars().count() < 3)
-            .collect();
-        // Short words of a longer query ("nguyen an") narrow the trigram matches as substrings.
-        let match_expr = if long.is_empty() {
-            fts_phrase(&folded)
-        } else {
-            long.join(" AND ")
-        };
-        let mut sql = String::from(
-            "SELECT rowid FROM client_search WHERE client_search MATCH ?1 AND rowid < ?2",
-        );
-        for i in 0..short.len() {
-            sql.push_str(&format!(" AND instr(text, ?{}) > 0", i + 4));
-        }
-        sql.push_str(" ORDER BY rowid DESC LIMIT ?3");
-        let before = parse_seq_cursor(cursor);
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut values: Vec<rusqlite::types::Value> =
-            vec![match_expr.into(), before.into(), fetch.into()];
-        values.extend(
-            short
-                .iter()
-                .map(|s| rusqlite::types::Value::from(s.to_string())),
-        );
-        seqs = stmt
-            .query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        next = more(&mut seqs, limit).map(|last| format!("s{last}"));
+    let terms: Vec<String> = match phone_digits(&folded) {
+        Some(digits) => vec![digits],
+        None => folded.split(' ').map(str::to_string).collect(),
+    };
+    let indexed: Vec<&String> = terms.iter().filter(|t| t.chars().count() >= 3).collect();
+    if indexed.is_empty() {
+        return prefix(conn, &folded, cursor, limit);
     }
+    // Every word must occur somewhere; the trigram index finds the candidates for the long
+    // words (newest first, so a page stops as soon as it is full), `instr` confirms each word.
+    let mut sql = String::from("SELECT rowid FROM client_search WHERE rowid < ?1");
+    let mut values: Vec<rusqlite::types::Value> = vec![parse_seq_cursor(cursor).into()];
+    for t in &indexed {
+        values.push(like_anywhere(t).into());
+        sql.push_str(&format!(" AND text LIKE ?{}", values.len()));
+    }
+    for t in &terms {
+        values.push(t.clone().into());
+        sql.push_str(&format!(" AND instr(text, ?{}) > 0", values.len()));
+    }
+    values.push((limit as i64 + 1).into());
+    sql.push_str(&format!(" ORDER BY rowid DESC LIMIT ?{}", values.len()));
+    let mut seqs: Vec<i64> = conn
+        .prepare_cached(&sql)?
+        .query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let next = more(&mut seqs, limit).map(|last| format!("s{last}"));
     Ok((seqs, next))
+}
+
+/// Too short for trigrams: names that start with it, in name order.
+fn prefix(
+    conn: &Connection,
+    folded: &str,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<i64>, Option<String>)> {
+    let (after_name, after_seq) = parse_name_cursor(cursor);
+    let mut upper = folded.to_string();
+    upper.push(char::MAX);
+    let rows: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT seq, name_fold FROM clients
+             WHERE name_fold >= ?1 AND name_fold < ?2 AND (name_fold, seq) > (?3, ?4)
+             ORDER BY name_fold, seq LIMIT ?5",
+        )?
+        .query_map(
+            params![folded, upper, after_name, after_seq, limit as i64 + 1],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let has_more = rows.len() > limit as usize;
+    let page = &rows[..rows.len().min(limit as usize)];
+    let next = if has_more {
+        page.last()
+            .map(|(s, n)| format!("n{}:{}", s, hex::encode(n.as_bytes())))
+    } else {
+        None
+    };
+    Ok((page.iter().map(|(s, _)| *s).collect(), next))
 }
 
 fn more(seqs: &mut Vec<i64>, limit: u32) -> Option<i64> {

@@ -139,7 +139,12 @@ struct Big {
 fn big() -> &'static Big {
     static BIG: OnceLock<Big> = OnceLock::new();
     BIG.get_or_init(|| {
-        let f = new_clinic();
+        // A static is never dropped, so a TempDir would leak 300 MB per run: use one fixed
+        // folder under the target dir instead and clear it first.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("search-100k");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = new_clinic_in(&dir);
         f.clinic
             .handle(
                 &operator(),
@@ -164,7 +169,7 @@ fn big() -> &'static Big {
         Big {
             _dir: f.dir,
             clinic: f.clinic,
-            expected: expected.into_iter().map(|(q, n)| (q, n)).collect(),
+            expected,
         }
     })
 }

@@ -29,7 +29,11 @@ pub fn opts(keyring: &Arc<MemoryKeyStore>, clock: &ManualClock) -> Options {
 }
 
 pub fn new_clinic() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
+    new_clinic_in(&std::env::temp_dir())
+}
+
+pub fn new_clinic_in(parent: &std::path::Path) -> Fixture {
+    let dir = tempfile::tempdir_in(parent).unwrap();
     let path = dir.path().join("clinic.db");
     let keyring = Arc::new(MemoryKeyStore::new());
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap());
@@ -91,20 +95,6 @@ pub fn session(token: &str) -> Principal {
 }
 
 impl Fixture {
-    pub fn admin_session(&self) -> Principal {
-        self.clock.advance(chrono::Duration::seconds(30));
-        let s = self
-            .clinic
-            .login(&LoginRequest {
-                login: "admin".into(),
-                password: Secret::new(ADMIN_PASSWORD),
-                totp_code: Some(totp_code(&self.admin_totp, "admin", &self.clock)),
-                workstation: "desk-1".into(),
-            })
-            .unwrap();
-        session(&s.token)
-    }
-
     /// Adds a staff member with `role` and logs them in.
     pub fn staff_session(&self, login: &str, role: Role) -> (Staff, Principal) {
         let Response::StaffSaved { staff, totp } = self
