@@ -4,6 +4,7 @@
 //! 1. the key file gets the new key beside the old one;
 //! 2. `PRAGMA rekey` re-encrypts every page;
 //! 3. the key file keeps only the new key, and the keyring gets it.
+//!
 //! `Clinic::open_with_passphrase` tries every key in the file, so between 1 and 3 either works.
 
 use crate::clinic::Clinic;

@@ -4,7 +4,7 @@
 //! trigram tokenizer. Names and queries are first folded to one form so that "Nguyen" finds
 //! "Nguyễn", "محمد" finds "مُحَمَّد" and native digits find phone numbers:
 //! - NFKD, then Latin and Arabic combining marks removed (Khmer signs are letters of the word
-//!   and stay);
+//!   and stay), and zero-width spaces and joiners dropped (Khmer separates words with them);
 //! - letters with strokes that have no decomposition mapped (đ → d, ł → l, ø → o);
 //! - Arabic: tatweel removed, alef wasla to alef, alef maqsura to ya, ta marbuta to ha;
 //! - Arabic-Indic, Persian and Khmer digits to ASCII digits;
@@ -22,6 +22,8 @@ use crate::error::Result;
 
 fn is_dropped_mark(c: char) -> bool {
     matches!(c as u32,
+        // Zero-width space, joiners, word joiner, BOM: Khmer puts them between words.
+        0x200B..=0x200D | 0x2060 | 0xFEFF |
         0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
         // Arabic harakat, Quranic marks, superscript alef, tatweel.
         | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06DC | 0x06DF..=0x06E8
@@ -238,5 +240,6 @@ mod tests {
         assert_eq!(fold("០១២"), "012");
         // Khmer vowel signs and the coeng are part of the word and stay.
         assert_eq!(fold("សុខ ដារ៉ា"), "សុខ ដារ៉ា");
+        assert_eq!(fold("ពេជ្រ\u{200B}ចិន្តា"), "ពេជ្រចិន្តា");
     }
 }

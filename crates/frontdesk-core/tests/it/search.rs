@@ -156,7 +156,8 @@ fn big() -> &'static Big {
             )
             .unwrap();
         let planted = [
-            ("ពេជ្រ​ចិន្តា", "ពេជ្រ​ចិន្តា"),
+            // Khmer writers often put a zero-width space between words; a query without it still finds it.
+            ("ពេជ្រ\u{200B}ចិន្តា", "ពេជ្រចិន្តា"),
             ("Nguyễn Thị Xuyến", "xuyen"),
             ("عبد الرَّحمن الزُّبيري", "الزبيري"),
             ("Quentin Zebedee", "zebed"),
