@@ -10,6 +10,7 @@ test: setup
 	cargo fmt --all -- --check
 	cargo test --workspace
 	cargo build -p frontdesk
+	tests/os_keyring.sh
 	tests/desk_window.sh $(CARGO_TARGET_DIR)/debug/frontdesk
 
 setup:

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libdbus-1-dev                           # the OS keyring (Secret Service)
   binutils                                # `strings`, used by the at-rest tests
   xvfb xauth x11-utils dbus               # the desk window under a virtual display in tests
+  gnome-keyring                           # a real Secret Service for the OS keyring test
 )
 
 missing=()

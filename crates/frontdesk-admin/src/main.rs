@@ -44,7 +44,7 @@ fn workstation() -> String {
 
 fn open(db: &Path) -> Result<(Clinic, Principal), Error> {
     let passphrase = secrets::passphrase()?;
-    let clinic = Clinic::open_with_passphrase(db, passphrase.expose(), Options::default())?;
+    let clinic = Clinic::open_as_operator(db, passphrase.expose(), Options::default())?;
     Ok((
         clinic,
         Principal::Operator {

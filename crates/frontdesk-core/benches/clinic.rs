@@ -79,7 +79,16 @@ fn setup(encrypted: bool, clients: u32) -> World {
     } else {
         Clinic::create_plaintext_benchmark_twin(&path, &setup, opts).unwrap()
     };
-    let clinic = created.clinic;
+    drop(created.clinic);
+    let as_operator = Options {
+        keyring: Some(keyring.clone() as Arc<dyn KeyStore>),
+        ..Options::default()
+    };
+    let clinic = if encrypted {
+        Clinic::open_as_operator(&path, PASSPHRASE, as_operator).unwrap()
+    } else {
+        Clinic::open_plaintext_benchmark_twin(&path, as_operator).unwrap()
+    };
     let op = Principal::Operator {
         workstation: "bench".into(),
     };

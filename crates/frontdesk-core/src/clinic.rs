@@ -84,7 +84,7 @@ pub struct Clinic {
     pub(crate) sessions: Sessions,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) keyring: Option<Arc<dyn KeyStore>>,
-    /// Set when opened with the recovery passphrase: only then may the operator principal act.
+    /// Set by `open_as_operator` only: then, and only then, may the operator principal act.
     pub(crate) operator_unlocked: bool,
 }
 
@@ -176,7 +176,7 @@ impl Clinic {
             .as_ref()
             .map(|k| k.store(&clinic_id, &key).is_ok())
             .unwrap_or(false);
-        let clinic = Clinic::assemble(conn, path, clinic_id, key, opts, true);
+        let clinic = Clinic::assemble(conn, path, clinic_id, key, opts, false);
         Ok(Created {
             clinic,
             admin,
@@ -276,9 +276,19 @@ impl Clinic {
         Ok(Clinic::assemble(conn, path, kf.clinic_id, key, opts, false))
     }
 
-    /// Opens with the recovery passphrase, and puts the key back into the keyring if there is
-    /// one. Opening this way also lets the operator principal (the admin CLI) act.
+    /// Opens with the recovery passphrase (the desk app's fallback when the keyring has no
+    /// key or a stale one), and puts the key back into the keyring if there is one.
     pub fn open_with_passphrase(path: &Path, passphrase: &str, opts: Options) -> Result<Clinic> {
+        Self::unlock(path, passphrase, opts, false)
+    }
+
+    /// Opens with the recovery passphrase for the admin CLI: only a clinic opened this way
+    /// accepts the operator principal.
+    pub fn open_as_operator(path: &Path, passphrase: &str, opts: Options) -> Result<Clinic> {
+        Self::unlock(path, passphrase, opts, true)
+    }
+
+    fn unlock(path: &Path, passphrase: &str, opts: Options, operator: bool) -> Result<Clinic> {
         let kf = KeyFile::read(path)?;
         let candidates = kf.unwrap_keys(passphrase)?;
         let several = candidates.len() > 1;
@@ -293,7 +303,14 @@ impl Clinic {
                     if let Some(k) = &opts.keyring {
                         let _ = k.store(&kf.clinic_id, &key);
                     }
-                    return Ok(Clinic::assemble(conn, path, kf.clinic_id, key, opts, true));
+                    return Ok(Clinic::assemble(
+                        conn,
+                        path,
+                        kf.clinic_id,
+                        key,
+                        opts,
+                        operator,
+                    ));
                 }
                 Err(Error::WrongKey) => continue,
                 Err(e) => last_err = e,

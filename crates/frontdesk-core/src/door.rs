@@ -26,14 +26,14 @@ use crate::{clock, validate};
 pub const DEFAULT_PAGE: u32 = 25;
 pub const MAX_PAGE: u32 = 200;
 
-/// Who is asking.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// Who is asking. Deliberately not deserializable: a transport turns the token it carries into
+/// `Principal::Session`; no request from a UI can claim to be the operator.
+#[derive(Debug, Clone)]
 pub enum Principal {
     /// A logged-in staff member, by session token.
     Session { token: String },
-    /// The clinic operator through the admin CLI. Allowed only on a clinic opened with the
-    /// recovery passphrase; the desk UI never uses it.
+    /// The clinic operator through the admin CLI. Allowed only on a clinic opened with
+    /// `Clinic::open_as_operator`; the desk app never uses it.
     Operator { workstation: String },
 }
 

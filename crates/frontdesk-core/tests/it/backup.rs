@@ -13,8 +13,7 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
     for i in 0..50 {
         f.add_client(&operator(), client(&format!("Before {i}")));
     }
-    let writer =
-        Clinic::open_with_passphrase(&f.path, PASSPHRASE, opts(&f.keyring, &f.clock)).unwrap();
+    let writer = Clinic::open_as_operator(&f.path, PASSPHRASE, opts(&f.keyring, &f.clock)).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
     let handle = std::thread::spawn(move || {
@@ -74,7 +73,7 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
         "{report:?}"
     );
     assert_eq!(report.previous_moved_to, None);
-    let r = Clinic::open_with_passphrase(&target, PASSPHRASE, Options::default()).unwrap();
+    let r = Clinic::open_as_operator(&target, PASSPHRASE, Options::default()).unwrap();
     let Response::AuditReport(v) = r.handle(&operator(), Request::AuditVerify).unwrap() else {
         panic!()
     };
@@ -96,7 +95,7 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
 
 /// Every client id in the database at `path`, through a fresh connection.
 fn raw_ids(_open: &Clinic, path: &std::path::Path) -> Vec<String> {
-    let conn = Clinic::open_with_passphrase(path, PASSPHRASE, Options::default()).unwrap();
+    let conn = Clinic::open_as_operator(path, PASSPHRASE, Options::default()).unwrap();
     let mut ids = Vec::new();
     let mut cursor = None;
     loop {
@@ -168,7 +167,7 @@ fn restore_over_an_existing_database_moves_it_aside_and_checks_first() {
     let aside = report.previous_moved_to.expect("the old database is kept");
     // The old database, with the client added after the backup, is still whole.
     let old =
-        Clinic::open_with_passphrase(std::path::Path::new(&aside), PASSPHRASE, Options::default())
+        Clinic::open_as_operator(std::path::Path::new(&aside), PASSPHRASE, Options::default())
             .unwrap();
     let Response::ClientPage(p) = old
         .handle(
@@ -184,7 +183,7 @@ fn restore_over_an_existing_database_moves_it_aside_and_checks_first() {
         panic!()
     };
     assert_eq!(p.items.len(), 1);
-    let now = Clinic::open_with_passphrase(&f.path, PASSPHRASE, Options::default()).unwrap();
+    let now = Clinic::open_as_operator(&f.path, PASSPHRASE, Options::default()).unwrap();
     let records = match now
         .handle(
             &operator(),

@@ -43,11 +43,11 @@ fn changing_the_passphrase_keeps_the_data_and_drops_the_old_one() {
         .unwrap();
     drop(f.clinic);
     let o = Options::default();
-    let err = Clinic::open_with_passphrase(&f.path, PASSPHRASE, o.clone())
+    let err = Clinic::open_as_operator(&f.path, PASSPHRASE, o.clone())
         .err()
         .unwrap();
     assert_eq!(err.code(), "key.wrong_passphrase");
-    let c = Clinic::open_with_passphrase(&f.path, "a brand new passphrase", o).unwrap();
+    let c = Clinic::open_as_operator(&f.path, "a brand new passphrase", o).unwrap();
     let Response::ClientPage(p) = c
         .handle(
             &operator(),
@@ -103,7 +103,7 @@ fn rotating_the_key_re_encrypts_and_updates_keyring_and_key_file() {
     assert_eq!(err.code(), "key.wrong_key");
     f.keyring.store(&id, &new).unwrap();
     drop(Clinic::open_with_keyring(&f.path, opts(&f.keyring, &f.clock)).unwrap());
-    let c = Clinic::open_with_passphrase(&f.path, PASSPHRASE, Options::default()).unwrap();
+    let c = Clinic::open_as_operator(&f.path, PASSPHRASE, Options::default()).unwrap();
     let Response::ClientPage(p) = c
         .handle(
             &operator(),
@@ -134,7 +134,7 @@ fn an_interrupted_rotation_still_opens_with_the_passphrase() {
         .unwrap()
         .write(&f.path)
         .unwrap();
-    let c = Clinic::open_with_passphrase(&f.path, PASSPHRASE, Options::default()).unwrap();
+    let c = Clinic::open_as_operator(&f.path, PASSPHRASE, Options::default()).unwrap();
     let Response::ClientPage(p) = c
         .handle(
             &operator(),
@@ -156,4 +156,43 @@ fn an_interrupted_rotation_still_opens_with_the_passphrase() {
         .unwrap();
     assert_eq!(tidy.len(), 1);
     assert_eq!(tidy[0].as_bytes(), current.as_bytes());
+}
+
+#[test]
+#[ignore = "needs a Secret Service (gnome-keyring on a D-Bus session): tests/os_keyring.sh runs it"]
+fn the_os_keyring_keeps_the_key_and_the_passphrase_repairs_it() {
+    let keyring: std::sync::Arc<dyn KeyStore> = std::sync::Arc::new(OsKeyring::new());
+    let o = Options {
+        keyring: Some(keyring.clone()),
+        ..Options::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.db");
+    let created = Clinic::create(
+        &path,
+        &NewClinic {
+            name: "Keyring Clinic".into(),
+            time_zone: "Asia/Ho_Chi_Minh".into(),
+            phone_region: "VN".into(),
+            admin_login: "admin".into(),
+            admin_name: "Admin".into(),
+            admin_password: Secret::new(ADMIN_PASSWORD),
+            recovery_passphrase: Secret::new(PASSPHRASE),
+        },
+        o.clone(),
+    )
+    .unwrap();
+    assert!(created.key_in_keyring, "the Secret Service took the key");
+    let id = created.clinic.id().to_string();
+    drop(created.clinic);
+    assert!(keyring.load(&id).unwrap().is_some());
+    drop(Clinic::open_with_keyring(&path, o.clone()).unwrap());
+
+    keyring.remove(&id).unwrap();
+    let err = Clinic::open_with_keyring(&path, o.clone()).err().unwrap();
+    assert_eq!(err.code(), "key.keyring_missing");
+    drop(Clinic::open_with_passphrase(&path, PASSPHRASE, o.clone()).unwrap());
+    drop(Clinic::open_with_keyring(&path, o).unwrap());
+    keyring.remove(&id).unwrap();
+    assert!(keyring.load(&id).unwrap().is_none());
 }

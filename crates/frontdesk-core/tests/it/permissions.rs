@@ -111,4 +111,12 @@ fn the_operator_principal_needs_the_passphrase() {
     let c = Clinic::open_with_keyring(&f.path, opts(&f.keyring, &f.clock)).unwrap();
     let err = c.handle(&operator(), Request::ClinicGet).err().unwrap();
     assert_eq!(err.code(), "access.operator_only");
+    drop(c);
+    // The desk app's passphrase fallback does not make it the operator either.
+    let c = Clinic::open_with_passphrase(&f.path, PASSPHRASE, opts(&f.keyring, &f.clock)).unwrap();
+    let err = c.handle(&operator(), Request::ClinicGet).err().unwrap();
+    assert_eq!(err.code(), "access.operator_only");
+    drop(c);
+    let c = Clinic::open_as_operator(&f.path, PASSPHRASE, opts(&f.keyring, &f.clock)).unwrap();
+    assert!(c.handle(&operator(), Request::ClinicGet).is_ok());
 }

@@ -52,9 +52,11 @@ pub fn new_clinic_in(parent: &std::path::Path) -> Fixture {
     )
     .unwrap();
     assert!(created.key_in_keyring);
+    drop(created.clinic);
+    let clinic = Clinic::open_as_operator(&path, PASSPHRASE, opts(&keyring, &clock)).unwrap();
     Fixture {
         path,
-        clinic: created.clinic,
+        clinic,
         keyring,
         clock,
         admin: created.admin,
