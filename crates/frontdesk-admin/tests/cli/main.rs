@@ -177,8 +177,14 @@ fn bad_input_fails_on_one_line_and_changes_nothing() {
     fails(wrong, "key.wrong_passphrase");
 
     // Secrets are never taken from arguments.
-    let out = run(c.cmd(&["--passphrase", PASSPHRASE, "client", "find", "x"]));
-    assert!(!out.status.success());
+    let err = fails(
+        c.cmd(&["--passphrase", PASSPHRASE, "client", "find", "x"]),
+        "usage",
+    );
+    assert!(
+        err.contains("--passphrase") && !err.contains(PASSPHRASE),
+        "{err}"
+    );
 
     // Without the env var and without a terminal, it says how to give the secret.
     let mut none = c.cmd(&["client", "find", "x"]);
