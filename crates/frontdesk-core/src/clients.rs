@@ -263,49 +263,73 @@ fn duplicates(conn: &Connection, id: &str, c: &Checked) -> Result<Vec<ClientSumm
     summaries(conn, &seqs)
 }
 
-pub(crate) fn create(conn: &Connection, ctx: &Ctx, f: &ClientFields) -> Result<ClientSaved> {
-    let c = check(conn, ctx, f)?;
-    let id = ulid::Ulid::new().to_string();
-    let now = ctx.stamp();
-    let actor = ctx.actor.label();
-    conn.prepare_cached(
-        "INSERT INTO clients (id, full_name, name_fold, email, email_norm, address, date_of_birth,
-                              preferred_language, notes, account_manager_id, source, created_at,
-                              created_by, updated_at, updated_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?13)",
-    )?
-    .execute(params![
-        id,
-        c.full_name,
-        search::fold(&c.full_name),
-        c.email.as_ref().map(|e| &e.0),
-        c.email.as_ref().map(|e| &e.1),
-        c.address,
-        c.date_of_birth,
-        c.preferred_language,
-        c.notes,
-        c.account_manager_id,
-        c.source.as_str(),
-        now,
-        actor
-    ])?;
-    let seq = conn.last_insert_rowid();
-    write_phones(conn, &id, &c.phones)?;
-    write_history(conn, ctx, &id, 1, diff(None, &c.fields()))?;
+/// Writes the row (an upsert by id, so a retry cannot duplicate it), its phones, a history
+/// entry and its search text, all in the caller's transaction.
+fn write(
+    conn: &Connection,
+    ctx: &Ctx,
+    id: &str,
+    version: i64,
+    c: &Checked,
+    changes: Map<String, Value>,
+) -> Result<()> {
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO clients (id, full_name, name_fold, email, email_norm, address,
+                                  date_of_birth, preferred_language, notes, account_manager_id,
+                                  source, created_at, created_by, updated_at, updated_by, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?13, ?14)
+             ON CONFLICT (id) DO UPDATE SET
+                 full_name = excluded.full_name, name_fold = excluded.name_fold,
+                 email = excluded.email, email_norm = excluded.email_norm,
+                 address = excluded.address, date_of_birth = excluded.date_of_birth,
+                 preferred_language = excluded.preferred_language, notes = excluded.notes,
+                 account_manager_id = excluded.account_manager_id, source = excluded.source,
+                 updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+                 version = excluded.version
+             RETURNING seq",
+        )?
+        .query_row(
+            params![
+                id,
+                c.full_name,
+                search::fold(&c.full_name),
+                c.email.as_ref().map(|e| &e.0),
+                c.email.as_ref().map(|e| &e.1),
+                c.address,
+                c.date_of_birth,
+                c.preferred_language,
+                c.notes,
+                c.account_manager_id,
+                c.source.as_str(),
+                ctx.stamp(),
+                ctx.actor.label(),
+                version
+            ],
+            |r| r.get(0),
+        )?;
+    write_phones(conn, id, &c.phones)?;
+    write_history(conn, ctx, id, version, changes)?;
+    let email = c.email.as_ref().map(|e| e.0.as_str());
     search::upsert_index(
         conn,
         seq,
-        &search::index_text(
-            &c.full_name,
-            c.email.as_ref().map(|e| e.0.as_str()),
-            &c.phones,
-        ),
-    )?;
-    let possible_duplicates = duplicates(conn, &id, &c)?;
+        &search::index_text(&c.full_name, email, &c.phones),
+    )
+}
+
+fn saved(conn: &Connection, id: &str, c: &Checked) -> Result<ClientSaved> {
     Ok(ClientSaved {
-        client: get(conn, &id)?,
-        possible_duplicates,
+        possible_duplicates: duplicates(conn, id, c)?,
+        client: get(conn, id)?,
     })
+}
+
+pub(crate) fn create(conn: &Connection, ctx: &Ctx, f: &ClientFields) -> Result<ClientSaved> {
+    let c = check(conn, ctx, f)?;
+    let id = ulid::Ulid::new().to_string();
+    write(conn, ctx, &id, 1, &c, diff(None, &c.fields()))?;
+    saved(conn, &id, &c)
 }
 
 /// Saves edited fields if nobody else saved in between (`expected_version`). Saving the same
@@ -332,47 +356,8 @@ pub(crate) fn update(
             possible_duplicates: Vec::new(),
         });
     }
-    let version = current.version + 1;
-    conn.prepare_cached(
-        "UPDATE clients SET full_name = ?2, name_fold = ?3, email = ?4, email_norm = ?5,
-                address = ?6, date_of_birth = ?7, preferred_language = ?8, notes = ?9,
-                account_manager_id = ?10, source = ?11, updated_at = ?12, updated_by = ?13,
-                version = ?14
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        c.full_name,
-        search::fold(&c.full_name),
-        c.email.as_ref().map(|e| &e.0),
-        c.email.as_ref().map(|e| &e.1),
-        c.address,
-        c.date_of_birth,
-        c.preferred_language,
-        c.notes,
-        c.account_manager_id,
-        c.source.as_str(),
-        ctx.stamp(),
-        ctx.actor.label(),
-        version
-    ])?;
-    write_phones(conn, id, &c.phones)?;
-    write_history(conn, ctx, id, version, changes)?;
-    let seq: i64 = conn.query_row("SELECT seq FROM clients WHERE id = ?1", [id], |r| r.get(0))?;
-    search::upsert_index(
-        conn,
-        seq,
-        &search::index_text(
-            &c.full_name,
-            c.email.as_ref().map(|e| e.0.as_str()),
-            &c.phones,
-        ),
-    )?;
-    let possible_duplicates = duplicates(conn, id, &c)?;
-    Ok(ClientSaved {
-        client: get(conn, id)?,
-        possible_duplicates,
-    })
+    write(conn, ctx, id, current.version + 1, &c, changes)?;
+    saved(conn, id, &c)
 }
 
 fn read(r: &Row) -> rusqlite::Result<Client> {

@@ -242,6 +242,25 @@ struct Caller {
 }
 
 impl Caller {
+    fn entry<'a>(
+        &'a self,
+        action: &'a str,
+        target: Option<(&'static str, String)>,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> audit::Entry<'a> {
+        let (target_kind, target_id) = target.unzip();
+        audit::Entry {
+            actor: &self.actor,
+            workstation: &self.workstation,
+            action,
+            target_kind,
+            target_id,
+            outcome,
+            detail,
+        }
+    }
+
     fn may(&self, p: Permission) -> bool {
         match self.role {
             None => true, // the operator
@@ -297,19 +316,10 @@ impl Clinic {
     ) -> Result<()> {
         let mut conn = self.db();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (target_kind, target_id) = target.unzip();
         audit::append(
             &tx,
             self.now(),
-            &audit::Entry {
-                actor: &caller.actor,
-                workstation: &caller.workstation,
-                action,
-                target_kind,
-                target_id,
-                outcome,
-                detail,
-            },
+            &caller.entry(action, target, outcome, detail),
         )?;
         tx.commit()?;
         Ok(())
@@ -392,22 +402,11 @@ impl Clinic {
             };
             match self.work(&tx, &ctx, caller, req) {
                 Ok((resp, created, detail)) => {
-                    let (target_kind, target_id) = created.or(target.clone()).unzip();
-                    audit::append(
-                        &tx,
-                        ctx.now,
-                        &audit::Entry {
-                            actor: &caller.actor,
-                            workstation: &caller.workstation,
-                            action,
-                            target_kind,
-                            target_id,
-                            outcome: Outcome::Ok,
-                            detail,
-                        },
-                    )
-                    .and_then(|_| Ok(tx.commit()?))
-                    .map(|()| resp)
+                    let entry =
+                        caller.entry(action, created.or(target.clone()), Outcome::Ok, detail);
+                    audit::append(&tx, ctx.now, &entry)
+                        .and_then(|_| Ok(tx.commit()?))
+                        .map(|()| resp)
                 }
                 Err(e) => Err(e), // dropping `tx` rolls the work back
             }

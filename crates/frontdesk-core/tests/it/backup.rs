@@ -78,8 +78,8 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
         panic!()
     };
     assert_eq!(v.first_broken, None);
-    let restored_ids: Vec<String> = raw_ids(&r, &target);
-    let original_ids: Vec<String> = raw_ids(&f.clinic, &f.path);
+    let restored_ids: Vec<String> = raw_ids(&target);
+    let original_ids: Vec<String> = raw_ids(&f.path);
     assert!(!restored_ids.is_empty());
     assert!(restored_ids.iter().all(|id| original_ids.contains(id)));
     assert!(r
@@ -93,31 +93,13 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
         .is_ok());
 }
 
-/// Every client id in the database at `path`, through a fresh connection.
-fn raw_ids(_open: &Clinic, path: &std::path::Path) -> Vec<String> {
+/// The ids of the clients added during the backup, read through a fresh connection.
+fn raw_ids(path: &std::path::Path) -> Vec<String> {
     let conn = Clinic::open_as_operator(path, PASSPHRASE, Options::default()).unwrap();
-    let mut ids = Vec::new();
-    let mut cursor = None;
-    loop {
-        let Response::ClientPage(p) = conn
-            .handle(
-                &operator(),
-                Request::ClientSearch {
-                    query: "During".into(),
-                    cursor,
-                    limit: Some(200),
-                },
-            )
-            .unwrap()
-        else {
-            panic!()
-        };
-        ids.extend(p.items.into_iter().map(|c| c.id));
-        match p.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return ids,
-        }
-    }
+    search_all(&conn, "During")
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
 }
 
 #[test]
@@ -169,20 +151,8 @@ fn restore_over_an_existing_database_moves_it_aside_and_checks_first() {
     let old =
         Clinic::open_as_operator(std::path::Path::new(&aside), PASSPHRASE, Options::default())
             .unwrap();
-    let Response::ClientPage(p) = old
-        .handle(
-            &operator(),
-            Request::ClientSearch {
-                query: "After Backup".into(),
-                cursor: None,
-                limit: None,
-            },
-        )
-        .unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(p.items.len(), 1);
+    let p = search_all(&old, "After Backup");
+    assert_eq!(p.len(), 1);
     let now = Clinic::open_as_operator(&f.path, PASSPHRASE, Options::default()).unwrap();
     let records = match now
         .handle(

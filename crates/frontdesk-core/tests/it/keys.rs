@@ -48,20 +48,8 @@ fn changing_the_passphrase_keeps_the_data_and_drops_the_old_one() {
         .unwrap();
     assert_eq!(err.code(), "key.wrong_passphrase");
     let c = Clinic::open_as_operator(&f.path, "a brand new passphrase", o).unwrap();
-    let Response::ClientPage(p) = c
-        .handle(
-            &operator(),
-            Request::ClientSearch {
-                query: "Kept".into(),
-                cursor: None,
-                limit: None,
-            },
-        )
-        .unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(p.items.len(), 1);
+    let p = search_all(&c, "Kept");
+    assert_eq!(p.len(), 1);
 }
 
 #[test]
@@ -104,20 +92,8 @@ fn rotating_the_key_re_encrypts_and_updates_keyring_and_key_file() {
     f.keyring.store(&id, &new).unwrap();
     drop(Clinic::open_with_keyring(&f.path, opts(&f.keyring, &f.clock)).unwrap());
     let c = Clinic::open_as_operator(&f.path, PASSPHRASE, Options::default()).unwrap();
-    let Response::ClientPage(p) = c
-        .handle(
-            &operator(),
-            Request::ClientSearch {
-                query: "Rotat".into(),
-                cursor: None,
-                limit: None,
-            },
-        )
-        .unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(p.items.len(), 2);
+    let p = search_all(&c, "Rotat");
+    assert_eq!(p.len(), 2);
 }
 
 #[test]
@@ -135,20 +111,8 @@ fn an_interrupted_rotation_still_opens_with_the_passphrase() {
         .write(&f.path)
         .unwrap();
     let c = Clinic::open_as_operator(&f.path, PASSPHRASE, Options::default()).unwrap();
-    let Response::ClientPage(p) = c
-        .handle(
-            &operator(),
-            Request::ClientSearch {
-                query: "Survivor".into(),
-                cursor: None,
-                limit: None,
-            },
-        )
-        .unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(p.items.len(), 1);
+    let p = search_all(&c, "Survivor");
+    assert_eq!(p.len(), 1);
     // The key file was tidied to the one key that works.
     let tidy = KeyFile::read(&f.path)
         .unwrap()
@@ -168,20 +132,7 @@ fn the_os_keyring_keeps_the_key_and_the_passphrase_repairs_it() {
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.db");
-    let created = Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Keyring Clinic".into(),
-            time_zone: "Asia/Ho_Chi_Minh".into(),
-            phone_region: "VN".into(),
-            admin_login: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_password: Secret::new(ADMIN_PASSWORD),
-            recovery_passphrase: Secret::new(PASSPHRASE),
-        },
-        o.clone(),
-    )
-    .unwrap();
+    let created = Clinic::create(&path, &setup("Keyring Clinic"), o.clone()).unwrap();
     assert!(created.key_in_keyring, "the Secret Service took the key");
     let id = created.clinic.id().to_string();
     drop(created.clinic);

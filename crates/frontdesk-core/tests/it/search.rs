@@ -6,31 +6,6 @@ use frontdesk_core::*;
 
 use crate::support::*;
 
-fn find(clinic: &Clinic, q: &str) -> Vec<ClientSummary> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let Response::ClientPage(p) = clinic
-            .handle(
-                &operator(),
-                Request::ClientSearch {
-                    query: q.into(),
-                    cursor,
-                    limit: Some(100),
-                },
-            )
-            .unwrap()
-        else {
-            panic!()
-        };
-        out.extend(p.items);
-        match p.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
-    }
-}
-
 fn names(v: &[ClientSummary]) -> Vec<String> {
     let mut n: Vec<String> = v.iter().map(|c| c.full_name.clone()).collect();
     n.sort();
@@ -69,42 +44,48 @@ fn khmer_vietnamese_arabic_and_latin_queries_find_the_right_people() {
     let f = small();
     let c = &f.clinic;
     // Khmer, no spaces between words: substrings match.
-    assert_eq!(names(&find(c, "ដារ៉ា")), vec!["សុខ ដារ៉ា"]);
-    assert_eq!(names(&find(c, "សុខ")), vec!["សុខ ដារ៉ា"]);
-    assert_eq!(names(&find(c, "សុភា")), vec!["ចាន់ សុភា"]);
+    assert_eq!(names(&search_all(c, "ដារ៉ា")), vec!["សុខ ដារ៉ា"]);
+    assert_eq!(names(&search_all(c, "សុខ")), vec!["សុខ ដារ៉ា"]);
+    assert_eq!(names(&search_all(c, "សុភា")), vec!["ចាន់ សុភា"]);
     // Vietnamese with and without diacritics, đ included.
-    assert_eq!(names(&find(c, "Nguyễn")), vec!["Nguyễn Văn Đức"]);
-    assert_eq!(names(&find(c, "nguyen van duc")), vec!["Nguyễn Văn Đức"]);
-    assert_eq!(names(&find(c, "Đức")), vec!["Nguyễn Văn Đức"]);
+    assert_eq!(names(&search_all(c, "Nguyễn")), vec!["Nguyễn Văn Đức"]);
     assert_eq!(
-        names(&find(c, "huong")),
+        names(&search_all(c, "nguyen van duc")),
+        vec!["Nguyễn Văn Đức"]
+    );
+    assert_eq!(names(&search_all(c, "Đức")), vec!["Nguyễn Văn Đức"]);
+    assert_eq!(
+        names(&search_all(c, "huong")),
         vec!["Hương Trần", "Trần Thị Hương"]
     );
     // Arabic with and without harakat, ta marbuta folded.
-    assert_eq!(names(&find(c, "محمد")), vec!["مُحَمَّد الخطيب"]);
-    assert_eq!(names(&find(c, "الخطيب")), vec!["مُحَمَّد الخطيب"]);
-    assert_eq!(names(&find(c, "فاطمه")), vec!["فاطمة حداد"]);
+    assert_eq!(names(&search_all(c, "محمد")), vec!["مُحَمَّد الخطيب"]);
+    assert_eq!(names(&search_all(c, "الخطيب")), vec!["مُحَمَّد الخطيب"]);
+    assert_eq!(names(&search_all(c, "فاطمه")), vec!["فاطمة حداد"]);
     // Latin, any case, substrings, and short words of a longer query.
-    assert_eq!(names(&find(c, "WILSON")), vec!["Emma Wilson"]);
-    assert_eq!(names(&find(c, "wil")), vec!["Emma Wilson", "Oliver Wilde"]);
-    assert_eq!(names(&find(c, "oliver wi")), vec!["Oliver Wilde"]);
+    assert_eq!(names(&search_all(c, "WILSON")), vec!["Emma Wilson"]);
+    assert_eq!(
+        names(&search_all(c, "wil")),
+        vec!["Emma Wilson", "Oliver Wilde"]
+    );
+    assert_eq!(names(&search_all(c, "oliver wi")), vec!["Oliver Wilde"]);
     // One or two letters: names that start with them.
-    assert_eq!(names(&find(c, "O")), vec!["Oliver Wilde"]);
-    assert_eq!(names(&find(c, "tr")), vec!["Trần Thị Hương"]);
+    assert_eq!(names(&search_all(c, "O")), vec!["Oliver Wilde"]);
+    assert_eq!(names(&search_all(c, "tr")), vec!["Trần Thị Hương"]);
     // Phone and email.
-    assert_eq!(names(&find(c, "090 123")), vec!["Hương Trần"]);
-    assert_eq!(names(&find(c, "+84 90 123 4567")), vec!["Hương Trần"]);
-    assert_eq!(names(&find(c, "huong.tran@")), vec!["Hương Trần"]);
+    assert_eq!(names(&search_all(c, "090 123")), vec!["Hương Trần"]);
+    assert_eq!(names(&search_all(c, "+84 90 123 4567")), vec!["Hương Trần"]);
+    assert_eq!(names(&search_all(c, "huong.tran@")), vec!["Hương Trần"]);
     // Nothing for what is not there; quotes and FTS syntax are just text.
-    assert!(find(c, "zzzq").is_empty());
-    assert!(find(c, "\"wil\" OR *").is_empty());
-    assert!(find(c, "   ").is_empty());
+    assert!(search_all(c, "zzzq").is_empty());
+    assert!(search_all(c, "\"wil\" OR *").is_empty());
+    assert!(search_all(c, "   ").is_empty());
 }
 
 #[test]
 fn edits_move_a_client_in_the_index() {
     let f = small();
-    let id = find(&f.clinic, "Emma").remove(0).id;
+    let id = search_all(&f.clinic, "Emma").remove(0).id;
     let Response::Client(c) = f
         .clinic
         .handle(&operator(), Request::ClientGet { id: id.clone() })
@@ -124,8 +105,11 @@ fn edits_move_a_client_in_the_index() {
             },
         )
         .unwrap();
-    assert!(find(&f.clinic, "wilson").is_empty());
-    assert_eq!(names(&find(&f.clinic, "thomp")), vec!["Emma Thompson"]);
+    assert!(search_all(&f.clinic, "wilson").is_empty());
+    assert_eq!(
+        names(&search_all(&f.clinic, "thomp")),
+        vec!["Emma Thompson"]
+    );
 }
 
 struct Big {
@@ -179,11 +163,11 @@ fn big() -> &'static Big {
 fn search_on_100000_demo_clients_finds_the_right_ones() {
     let b = big();
     for (q, name) in &b.expected {
-        let hits = find(&b.clinic, q);
+        let hits = search_all(&b.clinic, q);
         assert_eq!(names(&hits), vec![name.clone()], "query {q}");
     }
     // Common names page through every match, with no repeats, all matching.
-    let all = find(&b.clinic, "Nguyễn");
+    let all = search_all(&b.clinic, "Nguyễn");
     assert!(all.len() > 1000, "{}", all.len());
     let mut ids: Vec<_> = all.iter().map(|c| c.id.clone()).collect();
     ids.sort();
@@ -193,9 +177,9 @@ fn search_on_100000_demo_clients_finds_the_right_ones() {
         .iter()
         .all(|c| search::fold(&c.full_name).contains("nguyen")));
     // Without diacritics finds the same people.
-    assert_eq!(find(&b.clinic, "nguyen").len(), all.len());
-    let khmer = find(&b.clinic, "ដារ៉ា");
+    assert_eq!(search_all(&b.clinic, "nguyen").len(), all.len());
+    let khmer = search_all(&b.clinic, "ដារ៉ា");
     assert!(!khmer.is_empty() && khmer.iter().all(|c| c.full_name.contains("ដារ៉ា")));
-    let arabic = find(&b.clinic, "حداد");
+    let arabic = search_all(&b.clinic, "حداد");
     assert!(!arabic.is_empty() && arabic.iter().all(|c| c.full_name.contains("حداد")));
 }

@@ -283,20 +283,7 @@ fn a_full_disk_gives_a_clear_error_and_changes_nothing() {
     let _guard = Mount(mnt.clone());
 
     let path = mnt.join("clinic.db");
-    let created = Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Tiny".into(),
-            time_zone: "Asia/Phnom_Penh".into(),
-            phone_region: "KH".into(),
-            admin_login: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_password: Secret::new(ADMIN_PASSWORD),
-            recovery_passphrase: Secret::new(PASSPHRASE),
-        },
-        Options::default(),
-    )
-    .unwrap();
+    let created = Clinic::create(&path, &setup("Tiny"), Options::default()).unwrap();
     drop(created.clinic);
     let clinic = Clinic::open_as_operator(&path, PASSPHRASE, Options::default()).unwrap();
     let notes: String = (0..9000)

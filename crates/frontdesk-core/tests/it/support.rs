@@ -37,20 +37,7 @@ pub fn new_clinic_in(parent: &std::path::Path) -> Fixture {
     let path = dir.path().join("clinic.db");
     let keyring = Arc::new(MemoryKeyStore::new());
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap());
-    let created = Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Sunrise Clinic".into(),
-            time_zone: "Asia/Phnom_Penh".into(),
-            phone_region: "KH".into(),
-            admin_login: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_password: Secret::new(ADMIN_PASSWORD),
-            recovery_passphrase: Secret::new(PASSPHRASE),
-        },
-        opts(&keyring, &clock),
-    )
-    .unwrap();
+    let created = Clinic::create(&path, &setup("Sunrise Clinic"), opts(&keyring, &clock)).unwrap();
     assert!(created.key_in_keyring);
     drop(created.clinic);
     let clinic = Clinic::open_as_operator(&path, PASSPHRASE, opts(&keyring, &clock)).unwrap();
@@ -188,4 +175,43 @@ pub fn count_clients(f: &Fixture) -> i64 {
     f.raw_connection()
         .query_row("SELECT count(*) FROM clients", [], |r| r.get(0))
         .unwrap()
+}
+
+/// Every match for `q`, following the pages to the end.
+pub fn search_all(clinic: &Clinic, q: &str) -> Vec<ClientSummary> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let Response::ClientPage(p) = clinic
+            .handle(
+                &operator(),
+                Request::ClientSearch {
+                    query: q.into(),
+                    cursor,
+                    limit: Some(100),
+                },
+            )
+            .unwrap()
+        else {
+            panic!("expected a page")
+        };
+        out.extend(p.items);
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+/// The first-run answers for a test clinic.
+pub fn setup(name: &str) -> NewClinic {
+    NewClinic {
+        name: name.into(),
+        time_zone: "Asia/Phnom_Penh".into(),
+        phone_region: "KH".into(),
+        admin_login: "admin".into(),
+        admin_name: "Admin".into(),
+        admin_password: Secret::new(ADMIN_PASSWORD),
+        recovery_passphrase: Secret::new(PASSPHRASE),
+    }
 }
