@@ -93,7 +93,7 @@ fn setup(encrypted: bool, clients: u32) -> World {
         workstation: "bench".into(),
     };
     let t = Instant::now();
-    clinic
+    let summary = clinic
         .handle(
             &op,
             Request::DemoGenerate(DemoSpec {
@@ -103,9 +103,13 @@ fn setup(encrypted: bool, clients: u32) -> World {
             }),
         )
         .unwrap();
+    let Response::Demo(summary) = summary else {
+        unreachable!()
+    };
     eprintln!(
-        "[{}] demo clinic of {clients} clients generated in {:.1} s",
+        "[{}] demo clinic of {clients} clients ({} history entries) generated in {:.1} s",
         label(encrypted),
+        summary.history_entries,
         t.elapsed().as_secs_f64()
     );
     // Measure the clinic as the desk app sees it: freshly opened, not on the connection that
