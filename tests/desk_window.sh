@@ -20,9 +20,9 @@ xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
   kill $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
   if [ "$found" = yes ] && [ "$alive" = yes ]; then
-    echo "desk window: 1 passed, 0 failed"
+    echo "desk-window: 1 passed, 0 failed"
   else
-    echo "desk window: 0 passed, 1 failed (no \"Frontdesk\" window appeared)"
+    echo "desk-window: 0 passed, 1 failed (no \"Frontdesk\" window appeared)"
     exit 1
   fi
 ' "$APP" "$LOG" 2>>"$LOG" || { cat "$LOG" >&2; exit 1; }

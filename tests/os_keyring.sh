@@ -7,6 +7,6 @@ XDG_DATA_HOME=$(mktemp -d)
 export XDG_DATA_HOME
 trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 dbus-run-session -- bash -c '
-  printf "frontdesk-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  printf "frontdesk-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
   cargo test -p frontdesk-core --test it the_os_keyring -- --include-ignored
 ' 2> >(grep -v "Failed to set fd limit" >&2)
