@@ -215,7 +215,8 @@ fn client(clinic: &Clinic, who: &Principal, cmd: ClientCmd, json: bool) -> Resul
                     .transpose()?
                     .unwrap_or_default(),
             };
-            let Response::ClientSaved(saved) = clinic.handle(who, Request::ClientCreate(fields))?
+            let Response::ClientSaved(saved) =
+                clinic.handle(who, Request::ClientCreate { id: None, fields })?
             else {
                 unreachable!()
             };

@@ -198,13 +198,16 @@ fn add(w: &World, n: u64) {
         .clinic
         .handle(
             &w.who,
-            Request::ClientCreate(ClientFields {
-                full_name: format!("Bench Added {n}"),
-                phones: vec![format!("+855 12 {:06}", n % 1_000_000)],
-                email: Some(format!("bench{n}@example.com")),
-                notes: "Added by the benchmark.".into(),
-                ..Default::default()
-            }),
+            Request::ClientCreate {
+                id: None,
+                fields: ClientFields {
+                    full_name: format!("Bench Added {n}"),
+                    phones: vec![format!("+855 12 {:06}", n % 1_000_000)],
+                    email: Some(format!("bench{n}@example.com")),
+                    notes: "Added by the benchmark.".into(),
+                    ..Default::default()
+                },
+            },
         )
         .unwrap();
     std::hint::black_box(r);

@@ -325,9 +325,29 @@ fn saved(conn: &Connection, id: &str, c: &Checked) -> Result<ClientSaved> {
     })
 }
 
-pub(crate) fn create(conn: &Connection, ctx: &Ctx, f: &ClientFields) -> Result<ClientSaved> {
+/// Adds a client. With a sender-made `id`, a repeat of the same request returns the client it
+/// created the first time; the same id with other data is a conflict.
+pub(crate) fn create(
+    conn: &Connection,
+    ctx: &Ctx,
+    id: Option<&str>,
+    f: &ClientFields,
+) -> Result<ClientSaved> {
     let c = check(conn, ctx, f)?;
-    let id = ulid::Ulid::new().to_string();
+    let id = match id {
+        None => ulid::Ulid::new().to_string(),
+        Some(given) => {
+            let id = ulid::Ulid::from_string(given.trim())
+                .map_err(|_| Error::invalid("id", "validation.id", "is not a ULID"))?
+                .to_string();
+            match get(conn, &id) {
+                Ok(existing) if existing.fields == c.fields() => return saved(conn, &id, &c),
+                Ok(_) => return Err(Error::Conflict { kind: "client", id }),
+                Err(Error::NotFound { .. }) => id,
+                Err(e) => return Err(e),
+            }
+        }
+    };
     write(conn, ctx, &id, 1, &c, diff(None, &c.fields()))?;
     saved(conn, &id, &c)
 }

@@ -333,7 +333,7 @@ pub(crate) fn generate(
             region: ctx.region,
             tz: ctx.tz,
         };
-        let saved = clients::create(conn, &born_ctx, &fields)?;
+        let saved = clients::create(conn, &born_ctx, None, &fields)?;
         history_entries += 1;
         let edits = if rng.gen_bool(0.3) {
             rng.gen_range(1..=3)

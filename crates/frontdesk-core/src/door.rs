@@ -63,7 +63,13 @@ pub enum Request {
     ClientHistory {
         id: String,
     },
-    ClientCreate(ClientFields),
+    ClientCreate {
+        /// A ULID made where the client is first entered, so that a retried request finds the
+        /// client it already created instead of adding a second one. Made here when absent.
+        #[serde(default)]
+        id: Option<String>,
+        fields: ClientFields,
+    },
     ClientUpdate {
         id: String,
         expected_version: i64,
@@ -126,7 +132,7 @@ impl Request {
             ClinicUpdate(_) => Permission::ClinicConfigure,
             ClientSearch { .. } => Permission::ClientSearch,
             ClientGet { .. } | ClientHistory { .. } => Permission::ClientRead,
-            ClientCreate(_) => Permission::ClientCreate,
+            ClientCreate { .. } => Permission::ClientCreate,
             ClientUpdate { .. } => Permission::ClientUpdate,
             StaffList { .. } | StaffGet { .. } => Permission::StaffRead,
             StaffCreate(_)
@@ -152,7 +158,7 @@ impl Request {
             ClientSearch { .. } => "client.search",
             ClientGet { .. } => "client.get",
             ClientHistory { .. } => "client.history",
-            ClientCreate(_) => "client.create",
+            ClientCreate { .. } => "client.create",
             ClientUpdate { .. } => "client.update",
             StaffList { .. } => "staff.list",
             StaffGet { .. } => "staff.get",
@@ -467,8 +473,8 @@ impl Clinic {
             }
             ClientGet { id } => plain(Response::Client(clients::get(tx, &id)?)),
             ClientHistory { id } => plain(Response::ClientHistory(clients::history(tx, &id)?)),
-            ClientCreate(fields) => {
-                let saved = clients::create(tx, ctx, &fields)?;
+            ClientCreate { id, fields } => {
+                let saved = clients::create(tx, ctx, id.as_deref(), &fields)?;
                 let id = saved.client.id.clone();
                 let detail = (!saved.possible_duplicates.is_empty())
                     .then(|| format!("possible_duplicates={}", saved.possible_duplicates.len()));

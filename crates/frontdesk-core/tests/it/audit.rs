@@ -12,9 +12,13 @@ fn reads_writes_and_refusals_are_all_recorded_with_who_what_where() {
     f.clinic
         .handle(&who, Request::ClientGet { id: c.id.clone() })
         .unwrap();
-    let _ = f
-        .clinic
-        .handle(&who, Request::ClientCreate(client("Not Allowed")));
+    let _ = f.clinic.handle(
+        &who,
+        Request::ClientCreate {
+            id: None,
+            fields: client("Not Allowed"),
+        },
+    );
     let records = f.audit();
     let read = records.iter().find(|r| r.action == "client.get").unwrap();
     assert_eq!(read.actor_id.as_deref(), Some(clin.id.as_str()));

@@ -22,7 +22,10 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
             writer
                 .handle(
                     &operator(),
-                    Request::ClientCreate(client(&format!("During {n}"))),
+                    Request::ClientCreate {
+                        id: None,
+                        fields: client(&format!("During {n}")),
+                    },
                 )
                 .unwrap();
             n += 1;

@@ -107,7 +107,7 @@ fn bad_input_is_refused_by_field_and_changes_nothing() {
     for (fields, field, code) in cases {
         let err = f
             .clinic
-            .handle(&operator(), Request::ClientCreate(fields))
+            .handle(&operator(), Request::ClientCreate { id: None, fields })
             .err()
             .unwrap();
         assert_eq!(err.code(), code);
@@ -276,4 +276,50 @@ fn same_phone_or_email_is_flagged_as_a_probable_duplicate() {
         .find(|r| r.action == "client.create")
         .unwrap();
     assert_eq!(rec.detail, None);
+}
+
+#[test]
+fn a_retried_create_with_the_same_id_adds_nobody_new() {
+    let f = new_clinic();
+    let id = ulid::Ulid::new().to_string();
+    let fields = ClientFields {
+        phones: vec!["+855 12 345 678".into()],
+        ..client("Retried Person")
+    };
+    let create = |fields: ClientFields| {
+        f.clinic.handle(
+            &operator(),
+            Request::ClientCreate {
+                id: Some(id.clone()),
+                fields,
+            },
+        )
+    };
+    let Response::ClientSaved(first) = create(fields.clone()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(first.client.id, id);
+    // The same request again (say the answer was lost on the way): the same client, once.
+    let Response::ClientSaved(again) = create(fields.clone()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(again.client, first.client);
+    assert_eq!(count_clients(&f), 1);
+    assert_eq!(search_all(&f.clinic, "Retried").len(), 1);
+    // The same id with other data is not silently merged.
+    let err = create(client("Somebody Else")).err().unwrap();
+    assert_eq!(err.code(), "record.conflict");
+    let err = f
+        .clinic
+        .handle(
+            &operator(),
+            Request::ClientCreate {
+                id: Some("not-a-ulid".into()),
+                fields,
+            },
+        )
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "validation.id");
+    assert_eq!(count_clients(&f), 1);
 }

@@ -23,7 +23,10 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
         Permission::ClientRead => Request::ClientGet {
             id: client_id.into(),
         },
-        Permission::ClientCreate => Request::ClientCreate(client("Matrix Created")),
+        Permission::ClientCreate => Request::ClientCreate {
+            id: None,
+            fields: client("Matrix Created"),
+        },
         Permission::ClientUpdate => Request::ClientUpdate {
             id: client_id.into(),
             // A stale version: a permitted caller gets a conflict, never a refusal.

@@ -293,11 +293,14 @@ fn a_full_disk_gives_a_clear_error_and_changes_nothing() {
     let err = loop {
         let r = clinic.handle(
             &operator(),
-            Request::ClientCreate(ClientFields {
-                full_name: format!("Filler {added}"),
-                notes: notes.clone(),
-                ..Default::default()
-            }),
+            Request::ClientCreate {
+                id: None,
+                fields: ClientFields {
+                    full_name: format!("Filler {added}"),
+                    notes: notes.clone(),
+                    ..Default::default()
+                },
+            },
         );
         match r {
             Ok(_) => added += 1,
@@ -375,7 +378,10 @@ fn two_connections_writing_at_once_keep_everything_and_the_chain() {
                 for i in 0..40 {
                     c.handle(
                         &operator(),
-                        Request::ClientCreate(client(&format!("Writer{w} Client{i}"))),
+                        Request::ClientCreate {
+                            id: None,
+                            fields: client(&format!("Writer{w} Client{i}")),
+                        },
                     )
                     .unwrap();
                 }

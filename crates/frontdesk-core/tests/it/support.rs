@@ -116,7 +116,7 @@ impl Fixture {
     pub fn add_client(&self, who: &Principal, fields: ClientFields) -> ClientSaved {
         match self
             .clinic
-            .handle(who, Request::ClientCreate(fields))
+            .handle(who, Request::ClientCreate { id: None, fields })
             .unwrap()
         {
             Response::ClientSaved(s) => s,
