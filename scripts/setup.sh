@@ -8,7 +8,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev                   # the Tauri desk window
   libdbus-1-dev                           # the OS keyring (Secret Service)
   binutils                                # `strings`, used by the at-rest tests
-  xvfb xauth x11-utils dbus               # the desk window under a virtual display in tests
+  xvfb xauth x11-utils dbus dbus-daemon   # the desk window under a virtual display in tests
   gnome-keyring                           # a real Secret Service for the OS keyring test
 )
 
