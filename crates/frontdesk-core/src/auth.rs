@@ -21,6 +21,7 @@ pub const MAX_LOCK_SECS: i64 = 3600;
 
 /// A secret typed by a person. Never printed by `Debug`.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Secret(pub String);
 
@@ -73,6 +74,7 @@ pub(crate) fn burn_password_check(password: &str) {
 /// Shown once when TOTP is enrolled: the secret for manual entry and the otpauth:// URL that
 /// a QR code carries.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TotpEnrollment {
     pub secret_base32: String,
     pub otpauth_url: String,
@@ -148,6 +150,7 @@ pub(crate) fn lock_for(failures: i64) -> Option<Duration> {
 
 /// Who a session belongs to. The token is what the UI holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Session {
     pub token: String,
     pub staff_id: String,

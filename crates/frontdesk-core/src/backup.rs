@@ -25,6 +25,7 @@ use crate::store::{self, Mode};
 const MAGIC: &str = "FRONTDESK-BACKUP/1";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RestoreReport {
     pub clients: i64,
     pub audit_records: i64,

@@ -11,6 +11,7 @@ use crate::validate::{self, Phone};
 use crate::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ClientSource {
     #[default]
@@ -51,6 +52,7 @@ impl ClientSource {
 /// What staff enter about a client. Phones are as typed; they are checked and stored as typed
 /// and in E.164.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientFields {
     pub full_name: String,
     #[serde(default)]
@@ -72,6 +74,7 @@ pub struct ClientFields {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Client {
     pub id: String,
     #[serde(flatten)]
@@ -85,6 +88,7 @@ pub struct Client {
 
 /// One line of a result list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientSummary {
     pub id: String,
     pub full_name: String,
@@ -93,6 +97,7 @@ pub struct ClientSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientPage {
     pub items: Vec<ClientSummary>,
     /// Pass back to get the next page; `None` on the last page.
@@ -100,6 +105,7 @@ pub struct ClientPage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientSaved {
     pub client: Client,
     /// Other clients with the same phone number or email: probably the same person.
@@ -107,6 +113,7 @@ pub struct ClientSaved {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     pub version: i64,
     pub at: String,

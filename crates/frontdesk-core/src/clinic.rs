@@ -38,6 +38,7 @@ impl Default for Options {
 
 /// What the first-run setup asks for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewClinic {
     pub name: String,
     pub time_zone: String,
@@ -58,6 +59,7 @@ pub struct Created {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClinicInfo {
     pub id: String,
     pub name: String,
@@ -68,6 +70,7 @@ pub struct ClinicInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginRequest {
     pub login: String,
     pub password: Secret,

@@ -19,6 +19,7 @@ use crate::{validate, Ctx};
 pub const MAX_DEMO_CLIENTS: u32 = 1_000_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DemoSpec {
     pub clients: u32,
     #[serde(default)]
@@ -28,6 +29,7 @@ pub struct DemoSpec {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DemoLogin {
     pub login: String,
     pub role: Role,
@@ -36,6 +38,7 @@ pub struct DemoLogin {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DemoSummary {
     pub clients: u32,
     pub history_entries: u32,

@@ -38,6 +38,7 @@ pub enum Principal {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClinicSettings {
     pub name: String,
     pub time_zone: String,
@@ -46,6 +47,7 @@ pub struct ClinicSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "op", content = "args", rename_all = "snake_case")]
 pub enum Request {
     ClinicGet,
@@ -196,6 +198,7 @@ impl Request {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Response {
     Clinic(ClinicInfo),

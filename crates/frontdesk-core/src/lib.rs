@@ -39,3 +39,6 @@ pub use store::{migrations, schema_version, MIGRATION_FILES};
 pub use validate::{MAX_NAME, MAX_NOTES, MAX_PHONES, MIN_PASSWORD_CHARS};
 
 pub(crate) use door::Ctx;
+
+#[cfg(all(test, feature = "ts"))]
+mod bindings;

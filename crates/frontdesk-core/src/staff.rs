@@ -15,6 +15,7 @@ pub const MAX_AVATAR_BYTES: usize = 256 * 1024;
 
 /// One working period on a weekday, in the clinic's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Shift {
     pub day: Weekday,
     pub start: NaiveTime,
@@ -23,6 +24,7 @@ pub struct Shift {
 
 /// A picture shown beside the name, as base64 PNG, JPEG or WebP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Avatar {
     pub mime: String,
     pub base64: String,
@@ -30,6 +32,7 @@ pub struct Avatar {
 
 /// What an admin sets for a staff member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StaffFields {
     pub display_name: String,
     pub role: Role,
@@ -82,6 +85,7 @@ impl StaffFields {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewStaff {
     pub login: String,
     pub password: Secret,
@@ -90,6 +94,7 @@ pub struct NewStaff {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Staff {
     pub id: String,
     pub login: String,
