@@ -10,6 +10,7 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rusqlite::backup::Backup;
 use rusqlite::Connection;
@@ -53,11 +54,7 @@ impl Clinic {
                 let src = store::open(&self.path, Some(&key), Mode::Existing)?;
                 let mut dst = Connection::open(&snapshot_path)?;
                 dst.execute_batch(&key.pragma("key"))?;
-                {
-                    let backup = Backup::new(&src, &mut dst)?;
-                    // -1: all pages in one step, i.e. one read transaction, one snapshot.
-                    backup.step(-1)?;
-                }
+                copy_in_one_step(&src, &mut dst)?;
                 dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
             }
             let (tmp_out, mut f) = fsutil::tempfile_in(&dir, out)?;
@@ -78,6 +75,25 @@ impl Clinic {
         })();
         let _ = fs::remove_file(&snapshot_path);
         result
+    }
+}
+
+/// Copies every page in one step: one read transaction on the source, so one consistent
+/// snapshot however busy the other connections are. A step that finds the source or the
+/// destination locked is retried for a while rather than leaving a partial copy.
+fn copy_in_one_step(src: &Connection, dst: &mut Connection) -> Result<()> {
+    use rusqlite::backup::StepResult;
+    let backup = Backup::new(src, dst)?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => continue,
+            StepResult::Busy | StepResult::Locked if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => return Err(Error::Busy),
+        }
     }
 }
 

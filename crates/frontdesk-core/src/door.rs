@@ -300,14 +300,14 @@ impl Clinic {
                     .sessions
                     .touch(token, self.now(), chrono::Duration::minutes(idle))?;
                 // Role and active flag are read fresh, so a demotion takes effect at once.
-                let current = staff::get(&self.db(), &s.staff_id)?;
-                if !current.active {
+                let (role, active) = staff::role_and_active(&self.db(), &s.staff_id)?;
+                if !active {
                     self.sessions.end(token);
                     return Err(Error::SessionExpired);
                 }
                 Ok(Caller {
                     actor: Actor::Staff(s.staff_id),
-                    role: Some(current.fields.role),
+                    role: Some(role),
                     workstation: s.workstation,
                     token: Some(token.clone()),
                 })

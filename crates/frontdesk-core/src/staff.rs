@@ -239,6 +239,20 @@ pub(crate) fn get(conn: &Connection, id: &str) -> Result<Staff> {
         })
 }
 
+/// Role and active flag only: what every request checks, without the avatar and hours.
+pub(crate) fn role_and_active(conn: &Connection, id: &str) -> Result<(Role, bool)> {
+    conn.prepare_cached("SELECT role, active FROM staff WHERE id = ?1")?
+        .query_row([id], |r| {
+            let role: String = r.get(0)?;
+            Ok((Role::parse(&role).unwrap_or(Role::Clinician), r.get(1)?))
+        })
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            kind: "staff",
+            id: id.to_string(),
+        })
+}
+
 pub(crate) fn list(conn: &Connection, include_inactive: bool) -> Result<Vec<Staff>> {
     let mut stmt = conn.prepare_cached(
         "SELECT * FROM staff WHERE active = 1 OR ?1 ORDER BY display_name COLLATE NOCASE, seq",
