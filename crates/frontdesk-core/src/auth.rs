@@ -167,6 +167,9 @@ pub(crate) struct SessionState {
     pub staff_id: String,
     pub workstation: String,
     pub last_seen: DateTime<Utc>,
+    /// A locked session keeps its place (the desk keeps unsaved input) but serves nothing
+    /// until its own staff member gives the password again.
+    pub locked: bool,
 }
 
 #[derive(Default)]
@@ -183,23 +186,47 @@ impl Sessions {
                 staff_id: staff_id.to_string(),
                 workstation: workstation.to_string(),
                 last_seen: now,
+                locked: false,
             },
         );
         token
     }
 
-    /// The session behind `token` if it has not been idle too long; touching it.
+    /// The session behind `token` if it is unlocked and has not been idle too long; touching
+    /// it. Idling past the timeout locks the session rather than ending it, so that the desk's
+    /// unsaved input survives and the same person can carry on after giving the password.
     pub fn touch(&self, token: &str, now: DateTime<Utc>, idle: Duration) -> Result<SessionState> {
         let mut map = self.0.lock().unwrap();
         let Some(s) = map.get_mut(token) else {
             return Err(Error::SessionExpired);
         };
+        if s.locked {
+            return Err(Error::SessionLocked);
+        }
         if now - s.last_seen > idle {
-            map.remove(token);
-            return Err(Error::SessionExpired);
+            s.locked = true;
+            return Err(Error::SessionLocked);
         }
         s.last_seen = now;
         Ok(s.clone())
+    }
+
+    /// The session as it is, locked or not, without touching it.
+    pub fn get(&self, token: &str) -> Result<SessionState> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(token)
+            .cloned()
+            .ok_or(Error::SessionExpired)
+    }
+
+    pub fn set_locked(&self, token: &str, locked: bool, now: DateTime<Utc>) -> Result<()> {
+        let mut map = self.0.lock().unwrap();
+        let s = map.get_mut(token).ok_or(Error::SessionExpired)?;
+        s.locked = locked;
+        s.last_seen = now;
+        Ok(())
     }
 
     pub fn end(&self, token: &str) {

@@ -12,6 +12,7 @@ use crate::audit::{self, Actor, Outcome};
 use crate::auth::{self, Secret, Session, Sessions, TotpEnrollment};
 use crate::clock::{self, Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::events::{Event, Listeners};
 use crate::keys::{self, DbKey, KeyFile, KeyStore};
 use crate::permissions::Role;
 use crate::staff::{self, NewStaff, Staff, StaffFields};
@@ -87,6 +88,7 @@ pub struct Clinic {
     pub(crate) sessions: Sessions,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) keyring: Option<Arc<dyn KeyStore>>,
+    pub(crate) listeners: Listeners,
     /// Set by `open_as_operator` only: then, and only then, may the operator principal act.
     pub(crate) operator_unlocked: bool,
 }
@@ -261,6 +263,7 @@ impl Clinic {
             sessions: Sessions::default(),
             clock: opts.clock,
             keyring: opts.keyring,
+            listeners: Listeners::default(),
             operator_unlocked,
         }
     }
@@ -412,6 +415,181 @@ impl Clinic {
         })
     }
 
+    /// The clinic's name, time zone and settings: no personal data, so the login screen may
+    /// show them before anyone has logged in.
+    pub fn public_info(&self) -> Result<ClinicInfo> {
+        Self::info(&self.db())
+    }
+
+    /// Hears of every committed change to shared records (see events.rs).
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<Event> {
+        self.listeners.subscribe()
+    }
+
+    /// Locks a session at once (the desk's "lock" key, or its idle timer): it keeps its place
+    /// but serves nothing until `unlock_session`.
+    pub fn lock_session(&self, token: &str) -> Result<()> {
+        let s = self.sessions.get(token)?;
+        self.sessions.set_locked(token, true, self.now())?;
+        self.audit_session(&s.staff_id, &s.workstation, "auth.lock", Outcome::Ok, None)
+    }
+
+    /// Unlocks a locked (or idle) session with its own staff member's password. Wrong
+    /// passwords count towards the same lockout as logins; TOTP is not asked again, since the
+    /// session already passed it.
+    pub fn unlock_session(&self, token: &str, password: &Secret) -> Result<Session> {
+        let s = self.sessions.get(token)?;
+        let now = self.now();
+        let mut conn = self.db();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let info = Self::info(&tx)?;
+        let (login, display_name): (String, String) = tx.query_row(
+            "SELECT login, display_name FROM staff WHERE id = ?1",
+            [&s.staff_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let result = match staff::credentials(&tx, &login)? {
+            None => Err(Error::SessionExpired),
+            Some(cred) => self
+                .check_password(&tx, &cred, password, now)
+                .and_then(|()| {
+                    if cred.active {
+                        Ok(cred.role)
+                    } else {
+                        Err(Error::AccountInactive)
+                    }
+                }),
+        };
+        if result.is_ok() {
+            staff::record_success(&tx, &s.staff_id, None)?;
+        }
+        let entry = audit::Entry {
+            actor: &Actor::Staff(s.staff_id.clone()),
+            workstation: &s.workstation,
+            action: "auth.unlock",
+            target_kind: None,
+            target_id: None,
+            outcome: if result.is_ok() {
+                Outcome::Ok
+            } else {
+                Outcome::Denied
+            },
+            detail: result.as_ref().err().map(|e| e.code().to_string()),
+        };
+        audit::append(&tx, now, &entry)?;
+        tx.commit()?;
+        drop(conn);
+        let role = result.inspect_err(|e| {
+            if matches!(e, Error::AccountInactive) {
+                self.sessions.end(token);
+            }
+        })?;
+        self.sessions.set_locked(token, false, now)?;
+        Ok(Session {
+            token: token.to_string(),
+            staff_id: s.staff_id,
+            login,
+            display_name,
+            role,
+            workstation: s.workstation,
+            idle_timeout_minutes: info.idle_timeout_minutes,
+        })
+    }
+
+    /// Keeps an unlocked session from idling out while its person is busy at the desk (typing
+    /// a long note sends no request). Not audited: it reads and changes nothing.
+    pub fn keep_alive(&self, token: &str) -> Result<()> {
+        let idle: i64 =
+            self.db()
+                .query_row("SELECT idle_timeout_minutes FROM clinic", [], |r| r.get(0))?;
+        self.sessions
+            .touch(token, self.now(), chrono::Duration::minutes(idle))
+            .map(|_| ())
+    }
+
+    /// Ends a session whether or not it is locked ("switch user" at a locked desk).
+    pub fn end_session(&self, token: &str) -> Result<()> {
+        let s = self.sessions.get(token)?;
+        self.sessions.end(token);
+        self.audit_session(
+            &s.staff_id,
+            &s.workstation,
+            "auth.logout",
+            Outcome::Ok,
+            None,
+        )
+    }
+
+    fn audit_session(
+        &self,
+        staff_id: &str,
+        workstation: &str,
+        action: &str,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> Result<()> {
+        let mut conn = self.db();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            self.now(),
+            &audit::Entry {
+                actor: &Actor::Staff(staff_id.to_string()),
+                workstation,
+                action,
+                target_kind: None,
+                target_id: None,
+                outcome,
+                detail,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The password check with the lockout: refuses while locked, counts a failure and locks
+    /// after too many.
+    fn check_password(
+        &self,
+        conn: &Connection,
+        cred: &staff::Credentials,
+        password: &Secret,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if let Some(until) = cred.locked_until.as_deref().and_then(clock::parse) {
+            if until > now {
+                return Err(Error::LockedOut {
+                    retry_after_secs: (until - now).num_seconds().max(1),
+                });
+            }
+        }
+        if auth::verify_password(&cred.password_hash, password.expose()) {
+            return Ok(());
+        }
+        Err(Self::count_failure(conn, cred, now, Error::BadCredentials))
+    }
+
+    /// Records one more failure; the error becomes `LockedOut` when this one locks the account.
+    fn count_failure(
+        conn: &Connection,
+        cred: &staff::Credentials,
+        now: DateTime<Utc>,
+        err: Error,
+    ) -> Error {
+        let failures = cred.failed_logins + 1;
+        let lock = auth::lock_for(failures);
+        let until = lock.map(|d| clock::stamp(now + d));
+        if let Err(db) = staff::record_failure(conn, &cred.id, failures, until) {
+            return db;
+        }
+        match lock {
+            Some(d) => Error::LockedOut {
+                retry_after_secs: d.num_seconds(),
+            },
+            None => err,
+        }
+    }
+
     #[allow(clippy::type_complexity)]
     fn check_login(
         &self,
@@ -426,36 +604,8 @@ impl Clinic {
             return Err((Actor::Anonymous, Error::BadCredentials));
         };
         let who = Actor::Staff(cred.id.clone());
-        if let Some(until) = cred.locked_until.as_deref().and_then(clock::parse) {
-            if until > now {
-                return Err((
-                    who,
-                    Error::LockedOut {
-                        retry_after_secs: (until - now).num_seconds().max(1),
-                    },
-                ));
-            }
-        }
-        let fail = |e: Error| -> (Actor, Error) {
-            let failures = cred.failed_logins + 1;
-            let lock = auth::lock_for(failures);
-            let until = lock.map(|d| clock::stamp(now + d));
-            if let Err(db) = staff::record_failure(conn, &cred.id, failures, until) {
-                return (who.clone(), db);
-            }
-            match lock {
-                Some(d) => (
-                    who.clone(),
-                    Error::LockedOut {
-                        retry_after_secs: d.num_seconds(),
-                    },
-                ),
-                None => (who.clone(), e),
-            }
-        };
-        if !auth::verify_password(&cred.password_hash, req.password.expose()) {
-            return Err(fail(Error::BadCredentials));
-        }
+        self.check_password(conn, &cred, &req.password, now)
+            .map_err(|e| (who.clone(), e))?;
         if !cred.active {
             return Err((who, Error::AccountInactive));
         }
@@ -470,7 +620,9 @@ impl Clinic {
             };
             match auth::check_totp(secret, login, code, now, cred.totp_last_step) {
                 Ok(Some(s)) => step = Some(s),
-                Ok(None) => return Err(fail(Error::BadTotp)),
+                Ok(None) => {
+                    return Err((who, Self::count_failure(conn, &cred, now, Error::BadTotp)))
+                }
                 Err(e) => return Err((who, e)),
             }
         }

@@ -19,6 +19,7 @@ use crate::clients::{self, ClientFields, ClientPage, ClientSaved, HistoryEntry};
 use crate::clinic::{Clinic, ClinicInfo};
 use crate::demo::{self, DemoSpec, DemoSummary};
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::permissions::{self, Permission, Role};
 use crate::staff::{self, NewStaff, Staff, StaffFields};
 use crate::{clock, validate};
@@ -415,7 +416,14 @@ impl Clinic {
                         caller.entry(action, created.or(target.clone()), Outcome::Ok, detail);
                     audit::append(&tx, ctx.now, &entry)
                         .and_then(|_| Ok(tx.commit()?))
-                        .map(|()| resp)
+                        .map(|()| {
+                            // Told only after the commit: a listener never hears of a
+                            // change that was rolled back.
+                            if let Some(ev) = Event::after(action, &resp) {
+                                self.listeners.send(ev);
+                            }
+                            resp
+                        })
                 }
                 Err(e) => Err(e), // dropping `tx` rolls the work back
             }

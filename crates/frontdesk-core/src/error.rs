@@ -66,6 +66,8 @@ pub enum Error {
     AccountInactive,
     #[error("the session has ended; log in again")]
     SessionExpired,
+    #[error("the screen is locked; give the password to carry on")]
+    SessionLocked,
     #[error("this needs the clinic's recovery passphrase")]
     OperatorOnly,
 
@@ -103,6 +105,7 @@ impl Error {
             Error::BadTotp => "auth.bad_totp",
             Error::AccountInactive => "auth.inactive",
             Error::SessionExpired => "auth.session_expired",
+            Error::SessionLocked => "auth.session_locked",
             Error::OperatorOnly => "access.operator_only",
             Error::Storage(_) => "store.error",
             Error::Io(_) => "io.error",
@@ -133,6 +136,63 @@ impl Error {
         }
     }
 }
+
+/// Every code `Error::code` can return, including the validation codes carried by
+/// `Error::Invalid`. The desk UI's `ErrorCode` type is generated from this list, so a code
+/// without a translation fails the UI's type check. A test keeps the list complete.
+pub const ERROR_CODES: &[&str] = &[
+    "store.no_database",
+    "store.already_exists",
+    "store.not_frontdesk",
+    "key.wrong_passphrase",
+    "key.wrong_key",
+    "key.keyring_missing",
+    "key.keyring_unavailable",
+    "store.newer_schema",
+    "store.disk_full",
+    "store.busy",
+    "backup.bad_file",
+    "backup.exists",
+    "store.corrupt",
+    "record.not_found",
+    "record.conflict",
+    "staff.login_taken",
+    "staff.last_admin",
+    "access.forbidden",
+    "auth.bad_credentials",
+    "auth.locked_out",
+    "auth.totp_required",
+    "auth.bad_totp",
+    "auth.inactive",
+    "auth.session_expired",
+    "auth.session_locked",
+    "access.operator_only",
+    "store.error",
+    "io.error",
+    "validation.avatar",
+    "validation.control_chars",
+    "validation.date_in_future",
+    "validation.date_too_old",
+    "validation.email",
+    "validation.hours_order",
+    "validation.hours_overlap",
+    "validation.id",
+    "validation.language",
+    "validation.login",
+    "validation.no_account",
+    "validation.out_of_range",
+    "validation.passphrase_too_short",
+    "validation.password_too_short",
+    "validation.phone",
+    "validation.region",
+    "validation.required",
+    "validation.role",
+    "validation.source",
+    "validation.time_zone",
+    "validation.too_long",
+    "validation.too_many",
+    "validation.unknown_staff",
+];
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -172,5 +232,69 @@ impl From<std::io::Error> for Error {
             return Error::DiskFull;
         }
         Error::Io(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ERROR_CODES;
+
+    /// Every code literal handed to `Error::invalid` or returned by `Error::code` anywhere in
+    /// the crate is listed, so the UI cannot meet a code it has no message for.
+    #[test]
+    fn every_code_in_the_sources_is_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut found = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            // Codes sit on the line after `Error::invalid(` or inline, always as the literal
+            // that follows the field name; picking every "family.name" literal next to
+            // `invalid` or `=>` catches both forms.
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let near_invalid = (i.saturating_sub(3)..=i)
+                    .any(|j| lines[j].contains("invalid(") || lines[j].contains("Error::Invalid"));
+                let in_code_fn = line.trim_start().starts_with("Error::") && line.contains("=> \"");
+                if !(near_invalid || in_code_fn) {
+                    continue;
+                }
+                for lit in line.split('"').skip(1).step_by(2) {
+                    let mut parts = lit.split('.');
+                    let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next())
+                    else {
+                        continue;
+                    };
+                    let word = |w: &str| {
+                        !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    };
+                    if word(a)
+                        && word(b)
+                        && [
+                            "validation",
+                            "store",
+                            "key",
+                            "auth",
+                            "access",
+                            "record",
+                            "staff",
+                            "backup",
+                            "io",
+                        ]
+                        .contains(&a)
+                    {
+                        found.insert(lit.to_string());
+                    }
+                }
+            }
+        }
+        let missing: Vec<_> = found
+            .iter()
+            .filter(|c| !ERROR_CODES.contains(&c.as_str()))
+            .collect();
+        assert!(found.len() > 40, "the scan found too little: {found:?}");
+        assert!(
+            missing.is_empty(),
+            "codes missing from ERROR_CODES: {missing:?}"
+        );
     }
 }

@@ -150,6 +150,22 @@ pub fn check_passphrase_strength(passphrase: &str) -> Result<()> {
     Ok(())
 }
 
+/// A new recovery passphrase: eight groups of four characters from an alphabet without
+/// look-alikes (no 0/O, 1/I/L), about 158 bits, easy to copy onto paper and type back.
+pub fn generate_recovery_passphrase() -> String {
+    use rand::seq::SliceRandom;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    (0..8)
+        .map(|_| {
+            (0..4)
+                .map(|_| *ALPHABET.choose(&mut rng).unwrap() as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Kdf {
     alg: String,

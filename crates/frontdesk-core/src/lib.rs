@@ -13,6 +13,7 @@ pub mod clock;
 mod demo;
 mod door;
 mod error;
+mod events;
 mod fsutil;
 mod keys;
 mod permissions;
@@ -31,8 +32,12 @@ pub use clients::{
 pub use clinic::{Clinic, ClinicInfo, Created, LoginRequest, NewClinic, Options};
 pub use demo::{DemoLogin, DemoSpec, DemoSummary};
 pub use door::{ClinicSettings, Principal, Request, Response, DEFAULT_PAGE, MAX_PAGE};
-pub use error::{Error, ErrorBody, Result};
-pub use keys::{DbKey, KeyFile, KeyStore, MemoryKeyStore, OsKeyring, MIN_PASSPHRASE_CHARS};
+pub use error::{Error, ErrorBody, Result, ERROR_CODES};
+pub use events::Event;
+pub use keys::{
+    generate_recovery_passphrase, DbKey, KeyFile, KeyStore, MemoryKeyStore, OsKeyring,
+    MIN_PASSPHRASE_CHARS,
+};
 pub use permissions::{allowed, Permission, Role, MATRIX};
 pub use staff::{Avatar, NewStaff, Shift, Staff, StaffFields};
 pub use store::{migrations, schema_version, MIGRATION_FILES};
@@ -40,5 +45,3 @@ pub use validate::{MAX_NAME, MAX_NOTES, MAX_PHONES, MIN_PASSWORD_CHARS};
 
 pub(crate) use door::Ctx;
 
-#[cfg(all(test, feature = "ts"))]
-mod bindings;

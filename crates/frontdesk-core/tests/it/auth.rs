@@ -124,7 +124,7 @@ fn five_failures_lock_the_account_with_a_growing_delay() {
 }
 
 #[test]
-fn idle_sessions_end_and_deactivated_staff_are_logged_out() {
+fn idle_sessions_lock_and_deactivated_staff_are_logged_out() {
     let f = new_clinic();
     let (staff, who) = f.staff_session("desk", Role::Receptionist);
     f.clinic.handle(&who, Request::ClinicGet).unwrap();
@@ -133,11 +133,11 @@ fn idle_sessions_end_and_deactivated_staff_are_logged_out() {
     f.clinic.handle(&who, Request::ClinicGet).unwrap();
     f.clock.advance(Duration::minutes(9));
     f.clinic.handle(&who, Request::ClinicGet).unwrap();
-    // ... ten idle minutes (the default) end it.
+    // ... ten idle minutes (the default) lock it.
     f.clock
         .advance(Duration::minutes(10) + Duration::seconds(1));
     let err = f.clinic.handle(&who, Request::ClinicGet).err().unwrap();
-    assert_eq!(err.code(), "auth.session_expired");
+    assert_eq!(err.code(), "auth.session_locked");
 
     let (_, again) = {
         f.clock.advance(Duration::seconds(1));
@@ -267,4 +267,144 @@ fn promotion_to_manager_enrolls_totp() {
         Some(totp_code(&totp, "rise", &f.clock)),
     )
     .unwrap();
+}
+
+fn token(p: &Principal) -> String {
+    match p {
+        Principal::Session { token } => token.clone(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_locked_session_serves_nothing_until_its_own_password_is_given() {
+    let f = new_clinic();
+    let (_, who) = f.staff_session("desk", Role::Receptionist);
+    let t = token(&who);
+    f.clinic.lock_session(&t).unwrap();
+    assert_eq!(
+        f.clinic
+            .handle(&who, Request::ClinicGet)
+            .err()
+            .unwrap()
+            .code(),
+        "auth.session_locked"
+    );
+    // Another person's password does not open it.
+    let (_, _other) = f.staff_session("nurse", Role::Clinician);
+    let err = f
+        .clinic
+        .unlock_session(&t, &Secret::new(ADMIN_PASSWORD))
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "auth.bad_credentials");
+    assert!(f.clinic.handle(&who, Request::ClinicGet).is_err());
+
+    let s = f
+        .clinic
+        .unlock_session(&t, &Secret::new(STAFF_PASSWORD))
+        .unwrap();
+    assert_eq!((s.token.as_str(), s.login.as_str()), (t.as_str(), "desk"));
+    f.clinic.handle(&who, Request::ClinicGet).unwrap();
+
+    let actions: Vec<_> = f
+        .audit()
+        .into_iter()
+        .filter(|r| r.action == "auth.lock" || r.action == "auth.unlock")
+        .map(|r| (r.action, r.outcome))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("auth.unlock".to_string(), "ok".to_string()),
+            ("auth.unlock".to_string(), "denied".to_string()),
+            ("auth.lock".to_string(), "ok".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn wrong_unlock_passwords_count_towards_the_lockout() {
+    let f = new_clinic();
+    let (_, who) = f.staff_session("desk", Role::Receptionist);
+    let t = token(&who);
+    f.clinic.lock_session(&t).unwrap();
+    for _ in 0..(MAX_FAILURES - 1) {
+        let e = f
+            .clinic
+            .unlock_session(&t, &Secret::new("nope nope nope"))
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "auth.bad_credentials");
+    }
+    let e = f
+        .clinic
+        .unlock_session(&t, &Secret::new("nope nope nope"))
+        .err()
+        .unwrap();
+    assert_eq!(e.body().retry_after_secs, Some(FIRST_LOCK_SECS));
+    // Even the right password waits for the lock to pass ...
+    let e = f
+        .clinic
+        .unlock_session(&t, &Secret::new(STAFF_PASSWORD))
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "auth.locked_out");
+    assert!(e.body().retry_after_secs.unwrap() <= FIRST_LOCK_SECS);
+    // ... and a fresh login is locked the same way.
+    assert_eq!(
+        login(&f, "desk", STAFF_PASSWORD, None)
+            .err()
+            .unwrap()
+            .code(),
+        "auth.locked_out"
+    );
+    f.clock.advance(Duration::seconds(FIRST_LOCK_SECS + 1));
+    f.clinic
+        .unlock_session(&t, &Secret::new(STAFF_PASSWORD))
+        .unwrap();
+    f.clinic.handle(&who, Request::ClinicGet).unwrap();
+}
+
+#[test]
+fn switching_user_ends_the_locked_session() {
+    let f = new_clinic();
+    let (_, who) = f.staff_session("desk", Role::Receptionist);
+    let t = token(&who);
+    f.clinic.lock_session(&t).unwrap();
+    f.clinic.end_session(&t).unwrap();
+    assert_eq!(
+        f.clinic
+            .handle(&who, Request::ClinicGet)
+            .err()
+            .unwrap()
+            .code(),
+        "auth.session_expired"
+    );
+    assert_eq!(
+        f.clinic
+            .unlock_session(&t, &Secret::new(STAFF_PASSWORD))
+            .err()
+            .unwrap()
+            .code(),
+        "auth.session_expired"
+    );
+    assert!(f.audit().iter().any(|r| r.action == "auth.logout"));
+}
+
+#[test]
+fn recovery_passphrases_are_long_random_and_accepted() {
+    let a = generate_recovery_passphrase();
+    let b = generate_recovery_passphrase();
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 8 * 4 + 7);
+    assert!(a.split('-').all(|g| g.len() == 4
+        && g.chars()
+            .all(|c| c.is_ascii_alphanumeric() && !"01OIL".contains(c))));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut setup = setup("Clinic");
+    setup.recovery_passphrase = Secret::new(a.clone());
+    let created = Clinic::create(&tmp.path().join("c.db"), &setup, Options::default()).unwrap();
+    drop(created);
+    Clinic::open_with_passphrase(&tmp.path().join("c.db"), &a, Options::default()).unwrap();
 }

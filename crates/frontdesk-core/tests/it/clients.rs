@@ -323,3 +323,54 @@ fn a_retried_create_with_the_same_id_adds_nobody_new() {
     assert_eq!(err.code(), "validation.id");
     assert_eq!(count_clients(&f), 1);
 }
+
+#[test]
+fn listeners_hear_of_committed_changes_only() {
+    let f = new_clinic();
+    let (_, who) = f.staff_session("desk", Role::Receptionist);
+    let events = f.clinic.subscribe();
+    let saved = f.add_client(&who, client("Sok Dara"));
+    assert_eq!(
+        events.try_recv().unwrap(),
+        Event::ClientChanged {
+            id: saved.client.id.clone(),
+            version: saved.client.version
+        }
+    );
+    // A refused or failed request tells nobody anything.
+    let bad = f.clinic.handle(
+        &who,
+        Request::ClientCreate {
+            id: None,
+            fields: client(""),
+        },
+    );
+    assert!(bad.is_err());
+    f.clinic
+        .handle(
+            &who,
+            Request::ClientGet {
+                id: saved.client.id.clone(),
+            },
+        )
+        .unwrap();
+    assert!(events.try_recv().is_err());
+    // A listener that went away does not stop the others.
+    drop(f.clinic.subscribe());
+    let mut fields = saved.client.fields.clone();
+    fields.notes = "prefers mornings".into();
+    f.clinic
+        .handle(
+            &who,
+            Request::ClientUpdate {
+                id: saved.client.id.clone(),
+                expected_version: saved.client.version,
+                fields,
+            },
+        )
+        .unwrap();
+    assert!(matches!(
+        events.try_recv().unwrap(),
+        Event::ClientChanged { version: 2, .. }
+    ));
+}

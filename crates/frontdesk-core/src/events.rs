@@ -1,0 +1,58 @@
+//! What changed, told to whoever listens (the desk window now, other desks over the LAN later),
+//! so that open lists and cards refresh without polling. Events carry ids only: a listener
+//! that wants the data asks the door for it, under its own permissions and audit.
+
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::door::Response;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    ClientChanged { id: String, version: i64 },
+    StaffChanged { id: String },
+    ClinicChanged,
+}
+
+impl Event {
+    /// The event a committed request's response implies, if it changed anything shared.
+    pub(crate) fn after(action: &str, resp: &Response) -> Option<Event> {
+        match resp {
+            Response::ClientSaved(s) => Some(Event::ClientChanged {
+                id: s.client.id.clone(),
+                version: s.client.version,
+            }),
+            Response::StaffSaved { staff, .. } => Some(Event::StaffChanged {
+                id: staff.id.clone(),
+            }),
+            Response::Staff(s) if action != "staff.get" => {
+                Some(Event::StaffChanged { id: s.id.clone() })
+            }
+            Response::Clinic(_) if action == "clinic.update" => Some(Event::ClinicChanged),
+            _ => None,
+        }
+    }
+}
+
+/// The listeners of one open clinic. A listener that went away is dropped on the next send.
+#[derive(Default)]
+pub(crate) struct Listeners(Mutex<Vec<Sender<Event>>>);
+
+impl Listeners {
+    pub fn subscribe(&self) -> Receiver<Event> {
+        let (tx, rx) = channel();
+        self.0.lock().unwrap().push(tx);
+        rx
+    }
+
+    pub fn send(&self, event: Event) {
+        self.0
+            .lock()
+            .unwrap()
+            .retain(|l| l.send(event.clone()).is_ok());
+    }
+}

@@ -1,0 +1,389 @@
+//! The desk's long-lived state: which clinic file this PC uses, whether it is open, and who is
+//! logged in. Tauri-free, so that it can be tested as plain Rust; rpc.rs puts it behind the
+//! one IPC entry.
+//!
+//! The session token never leaves this struct: the UI learns who is logged in, never the
+//! token, so nothing in the web view can act as someone else.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use frontdesk_core::{
+    allowed, generate_recovery_passphrase, Clinic, ClinicInfo, Error, ErrorBody, KeyFile,
+    KeyStore, LoginRequest, NewClinic, Options, Permission, Principal, Request, Response, Role,
+    Secret, Session, Staff, TotpEnrollment, MATRIX,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DeskError, DeskResult};
+
+/// How this PC's desk is set up (from the environment, see config.rs).
+pub struct DeskConfig {
+    pub db_path: PathBuf,
+    pub keyring: Option<Arc<dyn KeyStore>>,
+    pub workstation: String,
+    /// Locks the screen after this many idle seconds instead of the clinic's setting (a kiosk
+    /// or a test may want it shorter).
+    pub idle_lock_secs: Option<u64>,
+}
+
+/// Who is logged in, as the UI may see it: no token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SessionView {
+    pub staff_id: String,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    /// What this person may do, so the UI can leave out what would be refused anyway.
+    pub permissions: Vec<Permission>,
+}
+
+impl SessionView {
+    fn of(s: &Session) -> Self {
+        SessionView {
+            staff_id: s.staff_id.clone(),
+            login: s.login.clone(),
+            display_name: s.display_name.clone(),
+            role: s.role,
+            permissions: MATRIX
+                .iter()
+                .map(|(p, _)| *p)
+                .filter(|p| allowed(s.role, *p))
+                .collect(),
+        }
+    }
+}
+
+/// Where the desk is, which decides the screen the UI shows.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// No clinic on this PC: the first-run wizard.
+    Setup,
+    /// The keyring could not open the clinic: ask for the recovery passphrase.
+    Unlock { reason: ErrorBody },
+    Login { clinic: ClinicInfo },
+    Locked {
+        clinic: ClinicInfo,
+        session: SessionView,
+    },
+    Ready {
+        clinic: ClinicInfo,
+        session: SessionView,
+    },
+    /// The clinic cannot be opened (file missing, damaged, newer, disk full): a clear screen
+    /// with what to do, never a blank window.
+    Broken { error: ErrorBody, db_path: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeskStatus {
+    #[serde(flatten)]
+    pub stage: Stage,
+    pub workstation: String,
+    /// Seconds without input after which the UI blanks and locks the screen.
+    pub idle_lock_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SetUpClinic {
+    pub admin: Staff,
+    /// Shown once in the wizard, as a QR code and as text.
+    pub totp: TotpEnrollment,
+    /// False when the OS keyring refused the key: then every start asks for the passphrase.
+    pub key_in_keyring: bool,
+}
+
+struct Held {
+    session: Session,
+    locked: bool,
+}
+
+#[derive(Default)]
+struct State {
+    clinic: Option<Arc<Clinic>>,
+    /// Why the last open failed, when it did.
+    open_error: Option<Error>,
+    tried_keyring: bool,
+    held: Option<Held>,
+}
+
+type OpenHook = Box<dyn Fn(&Clinic) + Send + Sync>;
+
+pub struct Desk {
+    cfg: DeskConfig,
+    state: Mutex<State>,
+    on_open: Mutex<Option<OpenHook>>,
+}
+
+impl Desk {
+    pub fn new(cfg: DeskConfig) -> Self {
+        Desk {
+            cfg,
+            state: Mutex::new(State::default()),
+            on_open: Mutex::new(None),
+        }
+    }
+
+    /// Runs whenever a clinic is opened (the shell subscribes to its events there).
+    pub fn on_open(&self, hook: impl Fn(&Clinic) + Send + Sync + 'static) {
+        *self.on_open.lock().unwrap() = Some(Box::new(hook));
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn opts(&self) -> Options {
+        Options {
+            keyring: self.cfg.keyring.clone(),
+            ..Options::default()
+        }
+    }
+
+    fn opened(&self, st: &mut State, clinic: Clinic) -> Arc<Clinic> {
+        if let Some(hook) = self.on_open.lock().unwrap().as_ref() {
+            hook(&clinic);
+        }
+        let clinic = Arc::new(clinic);
+        st.clinic = Some(clinic.clone());
+        st.open_error = None;
+        clinic
+    }
+
+    /// Where the desk stands. The first call tries the keyring, so that a normal start goes
+    /// straight to the login screen.
+    pub fn status(&self) -> DeskResult<DeskStatus> {
+        let mut st = self.state();
+        if st.clinic.is_none() && !st.tried_keyring {
+            st.tried_keyring = true;
+            if self.cfg.db_path.exists() || KeyFile::path_for(&self.cfg.db_path).exists() {
+                match Clinic::open_with_keyring(&self.cfg.db_path, self.opts()) {
+                    Ok(c) => {
+                        self.opened(&mut st, c);
+                    }
+                    Err(e) => st.open_error = Some(e),
+                }
+            }
+        }
+        let stage = self.stage(&st)?;
+        let idle = match (&self.cfg.idle_lock_secs, &stage) {
+            (Some(s), _) => *s,
+            (None, Stage::Login { clinic } | Stage::Ready { clinic, .. })
+            | (None, Stage::Locked { clinic, .. }) => clinic.idle_timeout_minutes as u64 * 60,
+            _ => 600,
+        };
+        Ok(DeskStatus {
+            stage,
+            workstation: self.cfg.workstation.clone(),
+            idle_lock_seconds: idle.min(u32::MAX as u64) as u32,
+        })
+    }
+
+    fn stage(&self, st: &State) -> DeskResult<Stage> {
+        let Some(clinic) = &st.clinic else {
+            let db = &self.cfg.db_path;
+            let key_file = KeyFile::path_for(db);
+            return Ok(match &st.open_error {
+                None if !db.exists() && !key_file.exists() => Stage::Setup,
+                None => Stage::Unlock {
+                    reason: Error::KeyringMissing.body(),
+                },
+                Some(
+                    e @ (Error::KeyringMissing | Error::KeyringUnavailable(_) | Error::WrongKey),
+                ) => Stage::Unlock { reason: e.body() },
+                // A wrong passphrase was typed on the unlock screen: ask again.
+                Some(e @ Error::WrongPassphrase) => Stage::Unlock { reason: e.body() },
+                Some(e) => Stage::Broken {
+                    error: e.body(),
+                    db_path: db.display().to_string(),
+                },
+            });
+        };
+        let info = clinic.public_info()?;
+        Ok(match &st.held {
+            None => Stage::Login { clinic: info },
+            Some(h) if h.locked => Stage::Locked {
+                clinic: info,
+                session: SessionView::of(&h.session),
+            },
+            Some(h) => Stage::Ready {
+                clinic: info,
+                session: SessionView::of(&h.session),
+            },
+        })
+    }
+
+    /// Tries to open the clinic again after the user fixed what the broken screen said.
+    pub fn retry(&self) -> DeskResult<DeskStatus> {
+        {
+            let mut st = self.state();
+            if st.clinic.is_none() {
+                st.tried_keyring = false;
+                st.open_error = None;
+            }
+        }
+        self.status()
+    }
+
+    pub fn suggest_passphrase(&self) -> String {
+        generate_recovery_passphrase()
+    }
+
+    /// The first-run wizard's last step: creates the clinic and its first admin.
+    pub fn set_up(&self, setup: &NewClinic) -> DeskResult<SetUpClinic> {
+        let mut st = self.state();
+        if st.clinic.is_some() || self.cfg.db_path.exists() {
+            return Err(DeskError::AlreadySetUp);
+        }
+        if let Some(dir) = self.cfg.db_path.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::from)?;
+        }
+        let created = Clinic::create(&self.cfg.db_path, setup, self.opts())?;
+        self.opened(&mut st, created.clinic);
+        Ok(SetUpClinic {
+            admin: created.admin,
+            totp: created.admin_totp,
+            key_in_keyring: created.key_in_keyring,
+        })
+    }
+
+    /// Opens the clinic with the recovery passphrase (and puts the key back in the keyring).
+    pub fn unlock_clinic(&self, passphrase: &Secret) -> DeskResult<DeskStatus> {
+        {
+            let mut st = self.state();
+            if st.clinic.is_none() {
+                match Clinic::open_with_passphrase(
+                    &self.cfg.db_path,
+                    passphrase.expose(),
+                    self.opts(),
+                ) {
+                    Ok(c) => {
+                        self.opened(&mut st, c);
+                    }
+                    Err(e @ Error::WrongPassphrase) => return Err(e.into()),
+                    Err(e) => {
+                        st.open_error = Some(e);
+                    }
+                }
+            }
+        }
+        self.status()
+    }
+
+    fn clinic(&self) -> DeskResult<Arc<Clinic>> {
+        let st = self.state();
+        match &st.clinic {
+            Some(c) => Ok(c.clone()),
+            None if st.open_error.is_none() && !self.cfg.db_path.exists() => {
+                Err(DeskError::NotSetUp)
+            }
+            None => Err(DeskError::NotUnlocked),
+        }
+    }
+
+    pub fn login(
+        &self,
+        login: &str,
+        password: Secret,
+        totp_code: Option<String>,
+    ) -> DeskResult<SessionView> {
+        let clinic = self.clinic()?;
+        let session = clinic.login(&LoginRequest {
+            login: login.to_string(),
+            password,
+            totp_code,
+            workstation: self.cfg.workstation.clone(),
+        })?;
+        let view = SessionView::of(&session);
+        let old = self.state().held.replace(Held {
+            session,
+            locked: false,
+        });
+        if let Some(old) = old {
+            let _ = clinic.end_session(&old.session.token);
+        }
+        Ok(view)
+    }
+
+    fn token(&self) -> DeskResult<String> {
+        self.state()
+            .held
+            .as_ref()
+            .map(|h| h.session.token.clone())
+            .ok_or(DeskError::NotLoggedIn)
+    }
+
+    /// Follows the core's verdict on the session: locked by idling, or gone.
+    fn note(&self, err: &Error) {
+        let mut st = self.state();
+        match err {
+            Error::SessionLocked => {
+                if let Some(h) = st.held.as_mut() {
+                    h.locked = true;
+                }
+            }
+            Error::SessionExpired | Error::AccountInactive => st.held = None,
+            _ => {}
+        }
+    }
+
+    pub fn lock(&self) -> DeskResult<()> {
+        let clinic = self.clinic()?;
+        let token = self.token()?;
+        clinic.lock_session(&token).inspect_err(|e| self.note(e))?;
+        if let Some(h) = self.state().held.as_mut() {
+            h.locked = true;
+        }
+        Ok(())
+    }
+
+    pub fn unlock(&self, password: &Secret) -> DeskResult<SessionView> {
+        let clinic = self.clinic()?;
+        let token = self.token()?;
+        let session = clinic
+            .unlock_session(&token, password)
+            .inspect_err(|e| self.note(e))?;
+        let view = SessionView::of(&session);
+        if let Some(h) = self.state().held.as_mut() {
+            h.locked = false;
+            h.session = session;
+        }
+        Ok(view)
+    }
+
+    /// Ends the session, locked or not, and returns to the login screen.
+    pub fn log_out(&self) -> DeskResult<()> {
+        let clinic = self.clinic()?;
+        let held = self.state().held.take();
+        if let Some(h) = held {
+            clinic.end_session(&h.session.token)?;
+        }
+        Ok(())
+    }
+
+    pub fn keep_alive(&self) -> DeskResult<()> {
+        let clinic = self.clinic()?;
+        let token = self.token()?;
+        clinic.keep_alive(&token).inspect_err(|e| self.note(e))?;
+        Ok(())
+    }
+
+    /// The one door, as the logged-in staff member.
+    pub fn door(&self, req: Request) -> DeskResult<Response> {
+        let clinic = self.clinic()?;
+        let token = self.token()?;
+        let logout = matches!(req, Request::Logout);
+        let resp = clinic
+            .handle(&Principal::Session { token }, req)
+            .inspect_err(|e| self.note(e))?;
+        if logout {
+            self.state().held = None;
+        }
+        Ok(resp)
+    }
+}

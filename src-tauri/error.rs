@@ -1,0 +1,56 @@
+//! The shell's one error type. Core errors pass through with their own codes; the shell adds
+//! the few that come from the desk's own state. The UI receives `ErrorBody` either way.
+
+use frontdesk_core::ErrorBody;
+
+/// Codes of the shell's own errors, listed for the generated `ErrorCode` type.
+pub const DESK_ERROR_CODES: &[&str] = &[
+    "desk.not_set_up",
+    "desk.already_set_up",
+    "desk.not_unlocked",
+    "desk.not_logged_in",
+    "desk.busy",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Core(#[from] frontdesk_core::Error),
+    #[error("no clinic is set up on this PC yet")]
+    NotSetUp,
+    #[error("a clinic is already set up on this PC")]
+    AlreadySetUp,
+    #[error("the clinic is not unlocked")]
+    NotUnlocked,
+    #[error("nobody is logged in")]
+    NotLoggedIn,
+    #[error("the desk is still working on the last request")]
+    Busy,
+}
+
+impl DeskError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DeskError::Core(e) => e.code(),
+            DeskError::NotSetUp => "desk.not_set_up",
+            DeskError::AlreadySetUp => "desk.already_set_up",
+            DeskError::NotUnlocked => "desk.not_unlocked",
+            DeskError::NotLoggedIn => "desk.not_logged_in",
+            DeskError::Busy => "desk.busy",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            DeskError::Core(e) => e.body(),
+            other => ErrorBody {
+                code: other.code(),
+                message: other.to_string(),
+                field: None,
+                retry_after_secs: None,
+            },
+        }
+    }
+}
+
+pub type DeskResult<T> = Result<T, DeskError>;
