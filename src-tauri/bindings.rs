@@ -13,16 +13,25 @@ fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/desk/src/bindings")
 }
 
+/// Every generated file under `dir`, by its path relative to `dir` (ts-rs puts some types,
+/// such as serde_json's value, in subfolders).
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".ts") {
-                files.insert(name, std::fs::read_to_string(e.path()).unwrap());
+            let path = e.path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else if path.extension().is_some_and(|x| x == "ts") {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                files.insert(rel, std::fs::read_to_string(&path).unwrap());
             }
         }
     }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
     files
 }
 
@@ -67,7 +76,9 @@ fn bindings_are_current() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         for (name, text) in &generated {
-            std::fs::write(dir.join(name), text).unwrap();
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         return;
     }

@@ -1,5 +1,8 @@
-//! Where this desk keeps its clinic and how it behaves, read once at start from the
-//! environment (documented in docs/operator-guide.md).
+//! Where this desk keeps its clinic and how it behaves, read once at start from the command
+//! line or the environment (documented in docs/operator-guide.md). A flag wins over its
+//! variable: `--db PATH` (FRONTDESK_DB), `--keyring os|none` (FRONTDESK_KEYRING),
+//! `--workstation NAME` (FRONTDESK_WORKSTATION), `--idle-lock-seconds N`
+//! (FRONTDESK_IDLE_LOCK_SECONDS).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,7 +13,32 @@ use crate::desk::DeskConfig;
 
 /// `default_dir` is the app's data directory from Tauri's path resolver.
 pub fn from_env(default_dir: PathBuf) -> DeskConfig {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    from(std::env::args().skip(1).collect(), default_dir)
+}
+
+fn from(args: Vec<String>, default_dir: PathBuf) -> DeskConfig {
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .or_else(|| {
+                let prefix = format!("{name}=");
+                args.iter()
+                    .find_map(|a| a.strip_prefix(&prefix).map(str::to_string))
+            })
+    };
+    let var = |name: &str| {
+        let flag_name = format!(
+            "--{}",
+            name.trim_start_matches("FRONTDESK_")
+                .to_lowercase()
+                .replace('_', "-")
+        );
+        flag(&flag_name)
+            .or_else(|| std::env::var(name).ok())
+            .filter(|v| !v.trim().is_empty())
+    };
     let db_path = var("FRONTDESK_DB")
         .map(PathBuf::from)
         .unwrap_or_else(|| default_dir.join("clinic.db"));
@@ -32,5 +60,27 @@ pub fn from_env(default_dir: PathBuf) -> DeskConfig {
         keyring,
         workstation,
         idle_lock_secs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_defaults() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        let c = from(
+            args(&["--db", "/x/c.db", "--keyring=none", "--idle-lock-seconds", "7"]),
+            PathBuf::from("/data"),
+        );
+        assert_eq!(c.db_path, PathBuf::from("/x/c.db"));
+        assert!(c.keyring.is_none());
+        assert_eq!(c.idle_lock_secs, Some(7));
+        let d = from(args(&["--workstation", "desk-3"]), PathBuf::from("/data"));
+        assert_eq!(d.workstation, "desk-3");
+        if std::env::var_os("FRONTDESK_DB").is_none() {
+            assert_eq!(d.db_path, PathBuf::from("/data/clinic.db"));
+        }
     }
 }

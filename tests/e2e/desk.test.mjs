@@ -1,0 +1,295 @@
+// The desk app end to end, in its real window: WebKitWebDriver through tauri-driver, under
+// Xvfb, on a private D-Bus session with a real Secret Service (see tests/desk_e2e.sh).
+//
+// One clinic is made by the first-run wizard and then used by every later step, in order,
+// the way a clinic would live with it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Builder, By, Key, until } from 'selenium-webdriver';
+import * as OTPAuth from 'otpauth';
+
+const APP = process.env.FRONTDESK_APP;
+const DRIVER = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444/';
+const SHOTS = process.env.FRONTDESK_SCREENSHOTS;
+const work = mkdtempSync(join(tmpdir(), 'frontdesk-e2e-'));
+const db = join(work, 'clinic.db');
+
+const ADMIN = { login: 'amara', name: 'Amara Admin', password: 'correct horse 42' };
+const RECEPTION = { login: 'dara', name: 'Dara Reception', password: 'front desk 2026' };
+const KHMER_NAME = 'សុខ ដារ៉ា';
+const IDLE_SECONDS = 6;
+
+let driver;
+let totpSecret;
+let passphrase;
+
+async function start(args) {
+  if (driver) await driver.quit().catch(() => {});
+  driver = await new Builder()
+    .usingServer(DRIVER)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args } })
+    .build();
+  await driver.manage().setTimeouts({ implicit: 0 });
+  await driver.manage().window().setRect({ width: 1366, height: 768 }).catch(() => {});
+}
+
+const chord = (k) => Key.chord(Key.CONTROL, k);
+const $ = (css) => driver.findElement(By.css(css));
+const all = (css) => driver.findElements(By.css(css));
+const shown = async (css, ms = 10_000) => {
+  const el = await driver.wait(until.elementLocated(By.css(css)), ms, `${css} never appeared`);
+  await driver.wait(until.elementIsVisible(el), ms, `${css} never became visible`);
+  return el;
+};
+const screen = (name, ms) => shown(`[data-screen="${name}"]`, ms);
+// Clears with the keyboard, as a person would: WebDriver's clear() fires no input event, so
+// the UI would not see it.
+async function type(css, text, clear = true) {
+  const el = await shown(css);
+  if (clear) await el.sendKeys(chord('a'), Key.BACK_SPACE);
+  if (text) await el.sendKeys(text);
+  return el;
+}
+const click = async (css) => (await shown(css)).click();
+const text = async (css) => (await shown(css)).getText();
+async function snap(name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  writeFileSync(join(SHOTS, `${name}.png`), await driver.takeScreenshot(), 'base64');
+}
+function code() {
+  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret), digits: 6, period: 30 }).generate();
+}
+// A TOTP code is good once: the next login as the admin waits for the next 30-second step.
+async function freshCode() {
+  const step = Math.floor(Date.now() / 30_000);
+  while (Math.floor(Date.now() / 30_000) === step) await new Promise((r) => setTimeout(r, 250));
+  return code();
+}
+
+before(async () => {
+  assert.ok(APP, 'FRONTDESK_APP must name the built desk app');
+  await start(['--db', db, '--idle-lock-seconds', String(IDLE_SECONDS)]);
+});
+
+after(async () => {
+  await driver?.quit().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('first run: the wizard sets up the clinic, shows the passphrase once, enrolls TOTP', async () => {
+  await screen('setup');
+  await snap('01-setup-clinic');
+  await click('button[type=submit]');
+  assert.match(await text('[data-field-error="setup-name"]'), /required/i, 'an empty clinic name is refused beside the field');
+  await type('#setup-name', 'Mekong Family Clinic');
+  await driver.findElement(By.css('#setup-tz')).sendKeys('Asia/Phnom_Penh');
+  await click('button[type=submit]');
+  await type('#setup-admin-name', ADMIN.name);
+  await type('#setup-admin-login', ADMIN.login);
+  await type('#setup-password', ADMIN.password);
+  await type('#setup-password2', ADMIN.password);
+  await click('button[type=submit]');
+  passphrase = await text('[data-testid="recovery-passphrase"]');
+  assert.match(passphrase, /^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){7}$/);
+  assert.equal(await $('#setup-create').isEnabled(), false, 'create waits until the user says the passphrase is kept');
+  await snap('02-setup-passphrase');
+  await click('#setup-kept');
+  await click('#setup-create');
+  const secret = await text('[data-testid="totp-secret"]');
+  totpSecret = secret.replace(/\s+/g, '');
+  assert.match(totpSecret, /^[A-Z2-7]{32}$/);
+  assert.ok((await $('img.qr').getAttribute('src')).startsWith('data:image/svg+xml;base64,'));
+  await snap('03-setup-totp');
+  await type('#setup-code', code());
+  await click('button[type=submit]');
+  await screen('clients');
+  assert.match(await text('[data-testid="who"]'), /Amara Admin/);
+});
+
+test('a client with a Khmer name is added, found by name and phone, and edited', async () => {
+  await (await shown('#client-search')).sendKeys(chord('n'));
+  await screen('client-form');
+  await type('#client-full_name', KHMER_NAME);
+  await type('#client-phone-0', '012 345 678');
+  await type('#client-email', 'sok.dara@example.com');
+  await (await shown('#client-notes')).sendKeys(chord('s'));
+  await screen('client-card');
+  assert.equal(await text('#card-name'), KHMER_NAME);
+
+  await type('#client-search', 'សុខ');
+  await driver.wait(async () => (await all(`.results button.result`)).length > 0, 5000);
+  const names = await Promise.all((await all('.results .name')).map((e) => e.getText()));
+  assert.ok(names.includes(KHMER_NAME), `search for សុខ found ${names}`);
+  await type('#client-search', '012345678');
+  await driver.wait(async () => {
+    const n = await Promise.all((await all('.results .name')).map((e) => e.getText()));
+    return n.includes(KHMER_NAME);
+  }, 5000, 'the phone number finds the client');
+  await snap('04-clients-card');
+
+  await (await shown('#client-search')).sendKeys(Key.ARROW_DOWN);
+  await driver.switchTo().activeElement().then((el) => el.sendKeys(Key.ENTER));
+  await screen('client-card');
+  await (await shown('#client-edit')).click();
+  await screen('client-form');
+  await type('#client-notes', 'Prefers morning visits');
+  await click('#client-save');
+  await screen('client-card');
+  assert.equal(await text('[data-testid="card-notes"]'), 'Prefers morning visits');
+  const history = await all('[data-testid="history"] li');
+  assert.equal(history.length, 2, 'the history shows the creation and the edit');
+  assert.match(await history[0].getText(), /Notes/);
+});
+
+test('bad input is refused beside its field and saves nothing; a likely duplicate is flagged', async () => {
+  await click('#client-new');
+  await type('#client-full_name', 'Nguyen Van An');
+  await type('#client-phone-0', '012 345 678');
+  await shown('[data-testid="duplicate-precheck"]');
+  await type('#client-email', 'not-an-email');
+  await click('#client-save');
+  assert.match(await text('[data-field-error="client-email"]'), /valid email/i);
+  await snap('05-client-form-errors');
+  await type('#client-email', '');
+  await click('#client-save');
+  await screen('client-card');
+  assert.match(await text('[data-testid="duplicate-warning"]'), /same phone number or email/);
+});
+
+test('the help overlay lists the shortcuts', async () => {
+  await $('body').sendKeys(Key.F1);
+  await screen('help');
+  const rows = await all('dialog.help tr');
+  assert.ok(rows.length >= 6);
+  assert.match(await text('dialog.help'), /Ctrl\+L/);
+  await snap('06-help');
+  await click('dialog.help button.primary');
+  await driver.wait(async () => (await all('dialog.help')).length === 0, 3000);
+});
+
+test('Arabic turns the whole layout right to left', async () => {
+  await click('#ui-language');
+  await click('#ui-language option[value="ar"]');
+  await driver.wait(async () => (await driver.executeScript('return document.documentElement.dir')) === 'rtl', 3000);
+  const [list, detail] = await Promise.all([$('.list-pane').getRect(), $('.detail-pane').getRect()]);
+  assert.ok(list.x > detail.x, 'the search list moves to the right-hand side');
+  assert.equal(await text('#nav-clients'), 'العملاء');
+  await snap('07-clients-arabic');
+  await click('#ui-language');
+  await click('#ui-language option[value="en"]');
+  await driver.wait(async () => (await driver.executeScript('return document.documentElement.dir')) === 'ltr', 3000);
+});
+
+test('staff admin adds a receptionist with working hours', async () => {
+  await click('#nav-staff');
+  await screen('staff');
+  await click('#staff-new');
+  await type('#staff-login', RECEPTION.login);
+  await type('#staff-password', RECEPTION.password);
+  await type('#staff-display_name', RECEPTION.name);
+  await click('#staff-save');
+  await shown(`[data-staff-login="${RECEPTION.login}"]`);
+  await snap('08-staff');
+  await click('#nav-clients');
+  await screen('clients');
+});
+
+test('idle lock blanks the screen; unsaved edits survive; only the password unlocks', async () => {
+  await type('#client-search', 'សុខ');
+  await click('.results button.result');
+  await click('#client-edit');
+  await type('#client-notes', 'Half-written note, not saved yet');
+  // Hands off the keyboard: the idle timer locks the desk.
+  await screen('locked', (IDLE_SECONDS + 10) * 1000);
+  assert.equal(await $('[data-testid="shell"]').isDisplayed(), false, 'the work is not drawn behind the lock');
+  const bodyText = await $('body').getText();
+  assert.ok(!bodyText.includes(KHMER_NAME) && !bodyText.includes('Half-written'), 'nothing of the client shows');
+  const bg = await driver.executeScript("return getComputedStyle(document.querySelector('.lock')).backgroundColor");
+  assert.equal(bg, 'rgb(0, 0, 0)');
+  await snap('09-locked-blank');
+  await $('body').sendKeys(Key.SHIFT);
+  await type('#lock-password', 'not my password');
+  await click('#lock-submit');
+  assert.match(await text('[data-testid="error-banner"]'), /Wrong login name or password/);
+  await snap('10-lock-unlock');
+  await type('#lock-password', ADMIN.password);
+  await click('#lock-submit');
+  await screen('client-form');
+  assert.equal(await $('#client-notes').getAttribute('value'), 'Half-written note, not saved yet');
+  await click('#client-save');
+  await screen('client-card');
+  assert.equal(await text('[data-testid="card-notes"]'), 'Half-written note, not saved yet');
+});
+
+test('a colleague switches in at the locked screen with their own login', async () => {
+  await (await shown('#client-search')).sendKeys(chord('l'));
+  await screen('locked');
+  await $('body').sendKeys(Key.SHIFT);
+  await click('#lock-switch');
+  await screen('login');
+  await type('#login-name', RECEPTION.login);
+  await type('#login-password', RECEPTION.password);
+  await click('#login-submit');
+  await screen('clients');
+  assert.match(await text('[data-testid="who"]'), /Dara Reception · Receptionist/);
+  assert.equal((await all('#nav-staff')).length, 0, 'a receptionist gets no staff admin');
+  await click('#log-out');
+  await screen('login');
+});
+
+test('wrong passwords lock the account and say how long to wait', async () => {
+  await snap('11-login');
+  for (let i = 1; i <= 4; i++) {
+    await type('#login-name', RECEPTION.login);
+    await type('#login-password', `wrong password ${i}`);
+    await click('#login-submit');
+    assert.match(await text('[data-testid="error-banner"]'), /Wrong login name or password/);
+  }
+  await type('#login-password', 'wrong password 5');
+  await click('#login-submit');
+  assert.match(await text('[data-testid="lockout"]'), /Try again in (30|29|28) seconds/);
+  // Even the right password waits now.
+  await type('#login-password', RECEPTION.password);
+  await click('#login-submit');
+  assert.match(await text('[data-testid="lockout"]'), /Try again in \d+ seconds/);
+  await snap('12-lockout');
+});
+
+test('a restart opens the clinic from the keyring straight to the login screen', async () => {
+  await start(['--db', db]);
+  await screen('login');
+  await type('#login-name', ADMIN.login);
+  await type('#login-password', ADMIN.password);
+  await click('#login-submit');
+  await type('#login-code', await freshCode());
+  await click('#login-submit');
+  await screen('clients');
+  await type('#client-search', 'ដារ៉ា');
+  await driver.wait(async () => (await all('.results button.result')).length > 0, 5000);
+});
+
+test('without the keyring the recovery passphrase opens the clinic', async () => {
+  await start(['--db', db, '--keyring', 'none']);
+  await screen('unlock');
+  await type('#unlock-passphrase', 'AAAA-BBBB-CCCC-DDDD');
+  await click('button[type=submit]');
+  assert.match(await text('[data-testid="error-banner"]'), /not the clinic's recovery passphrase/);
+  await type('#unlock-passphrase', passphrase);
+  await click('button[type=submit]');
+  await screen('login', 20_000);
+});
+
+test('a lost database shows a clear screen, not a blank window', async () => {
+  const lost = join(work, 'lost');
+  mkdirSync(lost);
+  copyFileSync(`${db}.key`, join(lost, 'clinic.db.key'));
+  await start(['--db', join(lost, 'clinic.db')]);
+  await screen('broken');
+  assert.equal(await $('[data-code]').getAttribute('data-code'), 'store.no_database');
+  assert.match(await text('[data-screen="broken"]'), /database file is missing/);
+  await snap('13-broken');
+});
