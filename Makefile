@@ -1,22 +1,36 @@
 # The two entry points. Both install what is missing first (scripts/setup.sh).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/frontdesk-target
+APP := $(CARGO_TARGET_DIR)/debug/frontdesk
 
-.PHONY: run test setup bench
+.PHONY: run test setup ui bench screenshots
 
 run: setup
 	scripts/run-demo.sh
 
-test: setup
+test: setup ui
 	@if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; \
 	else echo "make test: rustfmt is not installed; skipping the format check"; fi
+	cd ui/desk && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
+	cd ui/desk && npx vitest run
 	cargo test --workspace
-	cargo test -p frontdesk-core --features ts --lib bindings
+	cargo test -p frontdesk --features ts --lib bindings
 	cargo build -p frontdesk
 	tests/os_keyring.sh
-	tests/desk_window.sh $(CARGO_TARGET_DIR)/debug/frontdesk
+	tests/desk_e2e.sh $(APP)
 
 setup:
 	scripts/setup.sh
 
-bench: setup
+# The desk UI, built into ui/desk/dist, which the desk app embeds when it is compiled.
+ui:
+	cd ui/desk && npx vite build --logLevel warn
+
+bench: setup ui
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
+	cargo build -p frontdesk -p frontdesk-admin
+	tests/desk_bench.sh $(APP)
+
+# A current set of screenshots of the main screens for the README.
+screenshots: setup ui
+	cargo build -p frontdesk
+	FRONTDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots tests/desk_e2e.sh $(APP)

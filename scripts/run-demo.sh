@@ -6,6 +6,7 @@ DEMO_DIR=${FRONTDESK_DEMO_DIR:-demo}
 DB="$DEMO_DIR/clinic.db"
 export FRONTDESK_PASSPHRASE=${FRONTDESK_PASSPHRASE:-demo recovery passphrase}
 export FRONTDESK_ADMIN_PASSWORD=${FRONTDESK_ADMIN_PASSWORD:-demo-admin-password}
+(cd ui/desk && npx vite build --logLevel warn)
 cargo build --workspace
 ADMIN="${CARGO_TARGET_DIR:-target}/debug/frontdesk-admin"
 if [ ! -f "$DB" ]; then
@@ -13,7 +14,9 @@ if [ ! -f "$DB" ]; then
   "$ADMIN" --db "$DB" init --clinic "Mekong Family Clinic" --admin admin --admin-name "Clinic Admin" \
     --time-zone Asia/Phnom_Penh --phone-region KH
   "$ADMIN" --db "$DB" demo --clients "${FRONTDESK_DEMO_CLIENTS:-2000}"
-  echo "demo clinic at $DB (recovery passphrase: \"$FRONTDESK_PASSPHRASE\")"
 fi
 "$ADMIN" --db "$DB" audit verify
-exec "${CARGO_TARGET_DIR:-target}/debug/frontdesk"
+echo "Demo clinic: $DB"
+echo "  First start on this PC: unlock with the recovery passphrase \"$FRONTDESK_PASSPHRASE\""
+echo "  Receptionist login: \"demo.dara\", password \"${FRONTDESK_DEMO_PASSWORD:-frontdesk-demo}\""
+exec "${CARGO_TARGET_DIR:-target}/debug/frontdesk" --db "$DB"

@@ -25,7 +25,11 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
             if path.is_dir() {
                 walk(root, &path, files);
             } else if path.extension().is_some_and(|x| x == "ts") {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 files.insert(rel, std::fs::read_to_string(&path).unwrap());
             }
         }

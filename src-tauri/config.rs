@@ -71,7 +71,13 @@ mod tests {
     fn flags_win_over_defaults() {
         let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         let c = from(
-            args(&["--db", "/x/c.db", "--keyring=none", "--idle-lock-seconds", "7"]),
+            args(&[
+                "--db",
+                "/x/c.db",
+                "--keyring=none",
+                "--idle-lock-seconds",
+                "7",
+            ]),
             PathBuf::from("/data"),
         );
         assert_eq!(c.db_path, PathBuf::from("/x/c.db"));

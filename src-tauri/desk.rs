@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use frontdesk_core::{
-    allowed, generate_recovery_passphrase, Clinic, ClinicInfo, Error, ErrorBody, KeyFile,
-    KeyStore, LoginRequest, NewClinic, Options, Permission, Principal, Request, Response, Role,
-    Secret, Session, Staff, TotpEnrollment, MATRIX,
+    allowed, generate_recovery_passphrase, Clinic, ClinicInfo, Error, ErrorBody, KeyFile, KeyStore,
+    LoginRequest, NewClinic, Options, Permission, Principal, Request, Response, Role, Secret,
+    Session, Staff, TotpEnrollment, MATRIX,
 };
 use serde::{Deserialize, Serialize};
 
@@ -63,8 +63,12 @@ pub enum Stage {
     /// No clinic on this PC: the first-run wizard.
     Setup,
     /// The keyring could not open the clinic: ask for the recovery passphrase.
-    Unlock { reason: ErrorBody },
-    Login { clinic: ClinicInfo },
+    Unlock {
+        reason: ErrorBody,
+    },
+    Login {
+        clinic: ClinicInfo,
+    },
     Locked {
         clinic: ClinicInfo,
         session: SessionView,
@@ -75,7 +79,10 @@ pub enum Stage {
     },
     /// The clinic cannot be opened (file missing, damaged, newer, disk full): a clear screen
     /// with what to do, never a blank window.
-    Broken { error: ErrorBody, db_path: String },
+    Broken {
+        error: ErrorBody,
+        db_path: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -13,34 +13,43 @@ pub mod rpc;
 
 #[cfg(all(test, feature = "ts"))]
 mod bindings;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use tauri::{Manager, Runtime};
 
-use crate::desk::Desk;
+use crate::desk::{Desk, DeskConfig};
 use crate::rpc::Started;
 
-/// The app with its state and its one command, on any runtime (the tests use the mock one).
+/// The app with its one command, on any runtime (the tests use the mock one). The desk
+/// itself is attached to the built app by `attach`.
 pub fn builder<R: Runtime>(started: Instant) -> tauri::Builder<R> {
     tauri::Builder::<R>::new()
         .manage(Started(started))
         .invoke_handler(tauri::generate_handler![rpc::rpc])
-        .setup(|app| {
-            let data_dir = app.path().app_data_dir()?;
-            let desk = Arc::new(Desk::new(config::from_env(data_dir)));
-            let handle = app.handle().clone();
-            desk.on_open(move |clinic| events::forward(handle.clone(), clinic.subscribe()));
-            app.manage(desk);
-            Ok(())
-        })
+}
+
+/// Gives the built app its desk, and forwards each opened clinic's events to the window.
+pub fn attach<R: Runtime>(app: &tauri::App<R>, config: DeskConfig) {
+    let desk = Arc::new(Desk::new(config));
+    let handle = app.handle().clone();
+    desk.on_open(move |clinic| events::forward(handle.clone(), clinic.subscribe()));
+    app.manage(desk);
 }
 
 /// Starts the desk window.
 pub fn run() {
     let started = Instant::now();
-    builder::<tauri::Wry>(started)
-        .run(tauri::generate_context!())
+    let app = builder::<tauri::Wry>(started)
+        .build(tauri::generate_context!())
         .expect("the Frontdesk window could not be started");
+    let data_dir = app
+        .path()
+        .app_data_dir()
+        .expect("this PC has no folder for application data");
+    attach(&app, config::from_env(data_dir));
+    app.run(|_, _| {});
 }

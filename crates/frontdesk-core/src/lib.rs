@@ -44,4 +44,3 @@ pub use store::{migrations, schema_version, MIGRATION_FILES};
 pub use validate::{MAX_NAME, MAX_NOTES, MAX_PHONES, MIN_PASSWORD_CHARS};
 
 pub(crate) use door::Ctx;
-

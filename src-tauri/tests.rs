@@ -1,0 +1,264 @@
+//! The shell through its real IPC path on Tauri's mock runtime: the `rpc` command, the
+//! capability that admits it, the managed desk, and events forwarded from the core.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use frontdesk_core::MemoryKeyStore;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, MockRuntime};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
+
+use crate::desk::DeskConfig;
+
+const PASSWORD: &str = "correct horse 42";
+
+struct Shell {
+    app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    events: Arc<Mutex<Vec<Value>>>,
+    _dir: tempfile::TempDir,
+}
+
+fn shell() -> Shell {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DeskConfig {
+        db_path: dir.path().join("clinic.db"),
+        keyring: Some(Arc::new(MemoryKeyStore::new())),
+        workstation: "desk-test".into(),
+        idle_lock_secs: None,
+    };
+    // The real context: the capability in tauri.conf.json decides what the window may call.
+    let app = crate::builder::<MockRuntime>(Instant::now())
+        .build(tauri::generate_context!())
+        .unwrap();
+    crate::attach(&app, config);
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    app.listen(crate::events::CHANNEL, move |e| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap());
+    });
+    Shell {
+        app,
+        window,
+        events,
+        _dir: dir,
+    }
+}
+
+impl Shell {
+    fn invoke_from(&self, url: &str, call: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: "rpc".into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                // On Linux the app's own pages are served from tauri://localhost.
+                url: url.parse().unwrap(),
+                body: InvokeBody::Json(json!({ "call": call })),
+                headers: Default::default(),
+                invoke_key: self.app.invoke_key().to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn rpc(&self, call: Value) -> Result<Value, Value> {
+        self.invoke_from("tauri://localhost", call)
+    }
+
+    fn ok(&self, call: Value) -> Value {
+        self.rpc(call.clone())
+            .unwrap_or_else(|e| panic!("{call} failed: {e}"))
+    }
+
+    fn err_code(&self, call: Value) -> String {
+        let e = self
+            .rpc(call.clone())
+            .expect_err(&format!("{call} succeeded"));
+        e["code"].as_str().unwrap_or_default().to_string()
+    }
+
+    fn stage(&self) -> String {
+        self.ok(json!({"call": "status"}))["data"]["stage"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Sets up a clinic and logs its admin in, returning the TOTP secret.
+    fn set_up_and_log_in(&self) -> String {
+        let passphrase = self.ok(json!({"call": "suggest_passphrase"}))["data"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let set_up = self.ok(json!({"call": "set_up", "args": {
+            "name": "Mekong Family Clinic", "time_zone": "Asia/Phnom_Penh", "phone_region": "KH",
+            "admin_login": "amara", "admin_name": "Amara", "admin_password": PASSWORD,
+            "recovery_passphrase": passphrase,
+        }}));
+        assert_eq!(set_up["kind"], "set_up");
+        assert_eq!(set_up["data"]["key_in_keyring"], true);
+        let secret = set_up["data"]["totp"]["secret_base32"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(self.stage(), "login");
+        let session = self.ok(json!({"call": "login", "args": {
+            "login": "amara", "password": PASSWORD, "totp_code": totp_now(&secret),
+        }}));
+        assert_eq!(session["data"]["login"], "amara");
+        secret
+    }
+}
+
+fn totp_now(secret_base32: &str) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_base32.into())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        secret,
+        None,
+        "amara".into(),
+    )
+    .unwrap()
+    .generate_current()
+    .unwrap()
+}
+
+fn contains_key(v: &Value, key: &str) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key(key) || m.values().any(|x| contains_key(x, key)),
+        Value::Array(a) => a.iter().any(|x| contains_key(x, key)),
+        _ => false,
+    }
+}
+
+#[test]
+fn a_new_pc_starts_at_setup_and_nothing_else_works_yet() {
+    let s = shell();
+    assert_eq!(s.stage(), "setup");
+    assert_eq!(
+        s.err_code(json!({"call": "door", "args": {"op": "clinic_get"}})),
+        "desk.not_set_up"
+    );
+    assert_eq!(
+        s.err_code(json!({"call": "login", "args": {"login": "a", "password": "b"}})),
+        "desk.not_set_up"
+    );
+}
+
+#[test]
+fn setup_login_and_door_requests_go_through_the_one_entry_without_exposing_the_token() {
+    let s = shell();
+    s.set_up_and_log_in();
+    let status = s.ok(json!({"call": "status"}));
+    assert_eq!(status["data"]["stage"], "ready");
+    assert_eq!(status["data"]["workstation"], "desk-test");
+    assert!(
+        !contains_key(&status, "token"),
+        "the session token stays in the shell: {status}"
+    );
+
+    let saved = s.ok(
+        json!({"call": "door", "args": {"op": "client_create", "args": {
+            "id": null, "fields": {"full_name": "សុខ ដារ៉ា", "phones": ["012 345 678"]},
+        }}}),
+    );
+    assert_eq!(saved["data"]["kind"], "client_saved");
+    let id = saved["data"]["data"]["client"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let page = s.ok(
+        json!({"call": "door", "args": {"op": "client_search", "args": {
+            "query": "សុខ",
+        }}}),
+    );
+    assert_eq!(page["data"]["data"]["items"][0]["id"], id.as_str());
+
+    // The change reached the UI's event channel, carrying the id and nothing personal.
+    let events = s.events.lock().unwrap().clone();
+    assert_eq!(
+        events,
+        vec![json!({"kind": "client_changed", "id": id, "version": 1})]
+    );
+
+    // Bad input comes back as the core's error body, with the field.
+    let bad = s
+        .rpc(
+            json!({"call": "door", "args": {"op": "client_create", "args": {
+                "fields": {"full_name": "X", "email": "not-an-email"},
+            }}}),
+        )
+        .unwrap_err();
+    assert_eq!(bad["code"], "validation.email");
+    assert_eq!(bad["field"], "email");
+}
+
+#[test]
+fn a_locked_desk_serves_nothing_until_the_same_password_is_given() {
+    let s = shell();
+    s.set_up_and_log_in();
+    s.ok(json!({"call": "lock"}));
+    assert_eq!(s.stage(), "locked");
+    assert_eq!(
+        s.err_code(
+            json!({"call": "door", "args": {"op": "client_search", "args": {"query": "a"}}})
+        ),
+        "auth.session_locked"
+    );
+    assert_eq!(
+        s.err_code(json!({"call": "unlock", "args": {"password": "wrong password"}})),
+        "auth.bad_credentials"
+    );
+    assert_eq!(s.stage(), "locked");
+    s.ok(json!({"call": "unlock", "args": {"password": PASSWORD}}));
+    assert_eq!(s.stage(), "ready");
+    // Switching user ends the session; the desk goes back to the login screen.
+    s.ok(json!({"call": "lock"}));
+    s.ok(json!({"call": "log_out"}));
+    assert_eq!(s.stage(), "login");
+    assert_eq!(
+        s.err_code(json!({"call": "door", "args": {"op": "clinic_get"}})),
+        "desk.not_logged_in"
+    );
+}
+
+#[test]
+fn malformed_calls_are_refused_before_reaching_the_desk() {
+    let s = shell();
+    let e = s.rpc(json!({"call": "drop_everything"})).unwrap_err();
+    assert!(e.to_string().contains("drop_everything"), "{e}");
+    let e = s
+        .rpc(json!({"call": "door", "args": {"op": "backup", "args": {}}}))
+        .unwrap_err();
+    assert!(e.to_string().contains("path"), "{e}");
+    assert_eq!(s.stage(), "setup");
+}
+
+#[test]
+fn pages_from_elsewhere_cannot_call_the_desk() {
+    let s = shell();
+    let e = s
+        .invoke_from("https://evil.example", json!({"call": "status"}))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("rpc not allowed on window \\\"main\\\""),
+        "a remote origin must be refused: {e}"
+    );
+}

@@ -1,0 +1,166 @@
+// Desk benchmarks in the real window, with the 100,000-client demo clinic (tests/desk_bench.sh
+// prepares it and the display, bus and keyring). Prints one JSON line per measure; the
+// figures go into BENCHMARKS.md by hand, with the machine and the date.
+//
+// - cold start: process spawn to the login screen drawn (the UI reports it; the shell logs it
+//   under FRONTDESK_TRACE_STARTUP), measured outside the process, median of 7;
+// - keystroke to rendered results: from the input event of the search box to the frame after
+//   the result list changed, measured in the page, for every prefix of typical queries;
+// - memory: resident set of the app and its WebKit processes after 900 searches and 100
+//   edits through the UI.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { Builder, By, Key, until } from 'selenium-webdriver';
+
+const APP = process.env.FRONTDESK_APP;
+const DB = process.env.FRONTDESK_BENCH_DB;
+const PASSPHRASE = process.env.FRONTDESK_PASSPHRASE;
+const DRIVER = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444/';
+const out = (o) => console.log(JSON.stringify(o));
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const round = (x) => Math.round(x * 10) / 10;
+
+async function session() {
+  const d = await new Builder()
+    .usingServer(DRIVER)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args: ['--db', DB] } })
+    .build();
+  await d.manage().window().setRect({ width: 1366, height: 768 }).catch(() => {});
+  return d;
+}
+const shown = async (d, css, ms = 30_000) => {
+  const el = await d.wait(until.elementLocated(By.css(css)), ms, `${css} never appeared`);
+  await d.wait(until.elementIsVisible(el), ms);
+  return el;
+};
+
+// 1. The first start on this PC puts the key into the keyring (through the unlock screen).
+{
+  const d = await session();
+  const which = await Promise.race([
+    shown(d, '[data-screen="unlock"]').then(() => 'unlock'),
+    shown(d, '[data-screen="login"]').then(() => 'login'),
+  ]);
+  if (which === 'unlock') {
+    await (await shown(d, '#unlock-passphrase')).sendKeys(PASSPHRASE, Key.ENTER);
+    await shown(d, '[data-screen="login"]', 60_000);
+  }
+  await d.quit();
+}
+
+// 2. Cold start to the login screen.
+{
+  const wall = [];
+  const inner = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const p = spawn(APP, ['--db', DB], { env: { ...process.env, FRONTDESK_TRACE_STARTUP: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = await new Promise((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error('no login screen within 30 s')), 30_000);
+      p.stderr.on('data', (c) => {
+        buf += c;
+        const m = buf.match(/screen login shown (\d+) ms after start/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    wall.push(performance.now() - t0);
+    inner.push(ms);
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  }
+  out({ measure: 'cold_start_to_login_ms', median_wall: round(pct(wall, 50)), max_wall: round(Math.max(...wall)), median_in_process: pct(inner, 50), runs: wall.map(round) });
+}
+
+// 3. Keystroke to rendered results, and 4. memory after a scripted session.
+const d = await session();
+await (await shown(d, '#login-name')).sendKeys('demo.dara');
+await (await shown(d, '#login-password')).sendKeys(process.env.FRONTDESK_DEMO_PASSWORD ?? 'frontdesk-demo', Key.ENTER);
+await shown(d, '#client-search');
+
+const MEASURE = `
+  const [q, done] = arguments;
+  const input = document.getElementById('client-search');
+  const pane = document.querySelector('.list-pane');
+  const set = (v) => { input.value = v; input.dispatchEvent(new Event('input', { bubbles: true })); };
+  set('');
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    const obs = new MutationObserver(() => {
+      obs.disconnect();
+      requestAnimationFrame(() => done({ ms: performance.now() - t0, rows: document.querySelectorAll('.results li').length }));
+    });
+    obs.observe(pane, { subtree: true, childList: true, characterData: true });
+    const t0 = performance.now();
+    set(q);
+  }));
+`;
+const WORDS = ['sok', 'dara', 'nguyen', 'tran minh', 'chan', 'lan', 'emma', 'ahmad', 'ليلى', 'حداد', 'ដារ៉ា', 'សុខ', '012', '+855', 'gmail'];
+const keystrokes = [];
+let rows = 0;
+for (let round_ = 0; round_ < 3; round_++) {
+  for (const w of WORDS) {
+    const chars = [...w];
+    for (let n = 1; n <= chars.length; n++) {
+      const r = await d.executeAsyncScript(MEASURE, chars.slice(0, n).join(''));
+      keystrokes.push(r.ms);
+      rows += r.rows;
+    }
+  }
+}
+out({ measure: 'keystroke_to_rendered_results_ms', n: keystrokes.length, p50: round(pct(keystrokes, 50)), p95: round(pct(keystrokes, 95)), max: round(Math.max(...keystrokes)), mean_rows: round(rows / keystrokes.length) });
+
+function rssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+function descendants(pid) {
+  const kids = [];
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const c = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+      if (c) kids.push(...c.split(/\s+/).map(Number));
+    } catch {
+      /* gone */
+    }
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+function memory() {
+  const pids = execFileSync('pgrep', ['-f', `${APP} --db ${DB}`]).toString().trim().split(/\s+/).map(Number);
+  const main = pids[0];
+  const tree = [main, ...descendants(main)];
+  return { app_mib: round(rssKiB(main) / 1024), with_webkit_mib: round(tree.reduce((a, p) => a + rssKiB(p), 0) / 1024), processes: tree.length };
+}
+const before = memory();
+
+const words = ['sok', 'chan', 'nguyen', 'lan', 'minh', 'dara', 'vann', 'hoang', 'ahmad', 'ali'];
+let searches = 0;
+let edits = 0;
+for (let i = 0; i < 1000; i++) {
+  if (i % 10 === 9) {
+    // An edit through the UI: open the first result, edit its notes, save with Ctrl+S.
+    await d.executeAsyncScript(MEASURE, words[i % words.length]);
+    await (await shown(d, '.results button.result')).click();
+    await (await shown(d, '#client-edit')).click();
+    const notes = await shown(d, '#client-notes');
+    await notes.sendKeys(Key.chord(Key.CONTROL, 'a'), Key.BACK_SPACE, `bench note ${i}`);
+    await notes.sendKeys(Key.chord(Key.CONTROL, 's'));
+    await shown(d, '#client-edit');
+    edits++;
+  } else {
+    await d.executeAsyncScript(MEASURE, `${words[i % words.length]}${i % 7 ? '' : ' a'}`);
+    searches++;
+  }
+}
+out({ measure: 'resident_memory_after_session', searches, edits, before, after: memory() });
+await d.quit();
