@@ -25,7 +25,7 @@ xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
     (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break
     sleep 0.2
   done
-  node --test --test-concurrency=1 --test-reporter=spec tests/e2e/desk.test.mjs
+  node --test --test-concurrency=1 --test-reporter=spec ${E2E_ONLY:+--test-name-pattern="$E2E_ONLY"} tests/e2e/desk.test.mjs
   rc=$?
   kill $driver 2>/dev/null; wait $driver 2>/dev/null
   exit $rc

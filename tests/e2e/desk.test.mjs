@@ -5,7 +5,8 @@
 // the way a clinic would live with it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder, By, Key, until } from 'selenium-webdriver';
@@ -37,6 +38,22 @@ async function start(args) {
 }
 
 const chord = (k) => Key.chord(Key.CONTROL, k);
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Accessibility of the screen as it is now, by axe-core's WCAG 2 A/AA rules: labels, names,
+// contrast, landmarks. Serious and critical findings fail the test.
+async function accessible(name) {
+  await driver.executeScript(AXE);
+  const found = await driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })
+      .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))))
+      .catch((e) => done([{ id: 'axe-failed', impact: 'critical', where: [String(e)] }]));
+  `);
+  if (process.env.A11Y_DEBUG) console.log(name, JSON.stringify(found));
+  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${name}: accessibility problems`);
+}
 const $ = (css) => driver.findElement(By.css(css));
 const all = (css) => driver.findElements(By.css(css));
 const shown = async (css, ms = 10_000) => {
@@ -82,6 +99,7 @@ after(async () => {
 
 test('first run: the wizard sets up the clinic, shows the passphrase once, enrolls TOTP', async () => {
   await screen('setup');
+  await accessible('setup');
   await snap('01-setup-clinic');
   await click('button[type=submit]');
   assert.match(await text('[data-field-error="setup-name"]'), /required/i, 'an empty clinic name is refused beside the field');
@@ -96,6 +114,7 @@ test('first run: the wizard sets up the clinic, shows the passphrase once, enrol
   passphrase = await text('[data-testid="recovery-passphrase"]');
   assert.match(passphrase, /^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){7}$/);
   assert.equal(await $('#setup-create').isEnabled(), false, 'create waits until the user says the passphrase is kept');
+  await accessible('setup, passphrase');
   await snap('02-setup-passphrase');
   await click('#setup-kept');
   await click('#setup-create');
@@ -129,6 +148,7 @@ test('a client with a Khmer name is added, found by name and phone, and edited',
     const n = await Promise.all((await all('.results .name')).map((e) => e.getText()));
     return n.includes(KHMER_NAME);
   }, 5000, 'the phone number finds the client');
+  await accessible('clients with a card');
   await snap('04-clients-card');
 
   await (await shown('#client-search')).sendKeys(Key.ARROW_DOWN);
@@ -153,6 +173,7 @@ test('bad input is refused beside its field and saves nothing; a likely duplicat
   await type('#client-email', 'not-an-email');
   await click('#client-save');
   assert.match(await text('[data-field-error="client-email"]'), /valid email/i);
+  await accessible('client form with an error');
   await snap('05-client-form-errors');
   await type('#client-email', '');
   await click('#client-save');
@@ -178,6 +199,7 @@ test('Arabic turns the whole layout right to left', async () => {
   const [list, detail] = await Promise.all([$('.list-pane').getRect(), $('.detail-pane').getRect()]);
   assert.ok(list.x > detail.x, 'the search list moves to the right-hand side');
   assert.equal(await text('#nav-clients'), 'العملاء');
+  await accessible('clients in Arabic');
   await snap('07-clients-arabic');
   await click('#ui-language');
   await click('#ui-language option[value="en"]');
@@ -193,6 +215,15 @@ test('staff admin adds a receptionist with working hours', async () => {
   await type('#staff-display_name', RECEPTION.name);
   await click('#staff-save');
   await shown(`[data-staff-login="${RECEPTION.login}"]`);
+  // Edit: more chats at once and a Saturday morning; the saved record shows both.
+  await type('#staff-capacity', '5');
+  await click('.hours button.link');
+  await click('#staff-save');
+  await driver.wait(async () => (await all('.hours .row')).length === 6, 5000, 'six shifts after the save');
+  await click(`[data-staff-login="${RECEPTION.login}"]`);
+  assert.equal(await $('#staff-capacity').getAttribute('value'), '5');
+  assert.equal(await $('#hours-day-5').getAttribute('value'), 'Sat');
+  await accessible('staff admin');
   await snap('08-staff');
   await click('#nav-clients');
   await screen('clients');
@@ -291,5 +322,6 @@ test('a lost database shows a clear screen, not a blank window', async () => {
   await screen('broken');
   assert.equal(await $('[data-code]').getAttribute('data-code'), 'store.no_database');
   assert.match(await text('[data-screen="broken"]'), /database file is missing/);
+  await accessible('broken');
   await snap('13-broken');
 });
