@@ -27,8 +27,8 @@ ui:
 
 bench: setup ui
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
-	cargo build -p frontdesk -p frontdesk-admin
-	tests/desk_bench.sh $(APP)
+	cargo build --release -p frontdesk -p frontdesk-admin
+	tests/desk_bench.sh $(CARGO_TARGET_DIR)/release/frontdesk
 
 # A current set of screenshots of the main screens for the README.
 screenshots: setup ui

@@ -13,10 +13,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Builder, By, Key, until } from 'selenium-webdriver';
 
 const APP = process.env.FRONTDESK_APP;
+const PROFILE = APP?.includes('/release/') ? 'release' : 'debug';
 const DB = process.env.FRONTDESK_BENCH_DB;
 const PASSPHRASE = process.env.FRONTDESK_PASSPHRASE;
 const DRIVER = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444/';
-const out = (o) => console.log(JSON.stringify(o));
+const out = (o) => console.log(JSON.stringify({ ...o, build: PROFILE }));
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -40,10 +41,12 @@ const shown = async (d, css, ms = 30_000) => {
 // 1. The first start on this PC puts the key into the keyring (through the unlock screen).
 {
   const d = await session();
-  const which = await Promise.race([
-    shown(d, '[data-screen="unlock"]').then(() => 'unlock'),
-    shown(d, '[data-screen="login"]').then(() => 'login'),
-  ]);
+  const which = await d.wait(async () => {
+    for (const name of ['unlock', 'login']) {
+      if ((await d.findElements(By.css(`[data-screen="${name}"]`))).length) return name;
+    }
+    return false;
+  }, 60_000, 'neither the unlock nor the login screen appeared');
   if (which === 'unlock') {
     await (await shown(d, '#unlock-passphrase')).sendKeys(PASSPHRASE, Key.ENTER);
     await shown(d, '[data-screen="login"]', 60_000);
@@ -84,23 +87,28 @@ await (await shown(d, '#login-name')).sendKeys('demo.dara');
 await (await shown(d, '#login-password')).sendKeys(process.env.FRONTDESK_DEMO_PASSWORD ?? 'frontdesk-demo', Key.ENTER);
 await shown(d, '#client-search');
 
+// Measures one query from an empty box: from the input event to the frame after the answer
+// is on screen (the count line says how many were found, and the list is drawn).
 const MEASURE = `
   const [q, done] = arguments;
   const input = document.getElementById('client-search');
-  const pane = document.querySelector('.list-pane');
+  const count = document.querySelector('[data-testid="result-count"]');
   const set = (v) => { input.value = v; input.dispatchEvent(new Event('input', { bubbles: true })); };
+  const answered = () => /found|first/i.test(count.textContent);
   set('');
   requestAnimationFrame(() => requestAnimationFrame(() => {
+    if (answered()) return done({ ms: -1, rows: 0 });
     const obs = new MutationObserver(() => {
+      if (!answered()) return;
       obs.disconnect();
       requestAnimationFrame(() => done({ ms: performance.now() - t0, rows: document.querySelectorAll('.results li').length }));
     });
-    obs.observe(pane, { subtree: true, childList: true, characterData: true });
+    obs.observe(count, { subtree: true, childList: true, characterData: true });
     const t0 = performance.now();
     set(q);
   }));
 `;
-const WORDS = ['sok', 'dara', 'nguyen', 'tran minh', 'chan', 'lan', 'emma', 'ahmad', 'ليلى', 'حداد', 'ដារ៉ា', 'សុខ', '012', '+855', 'gmail'];
+const WORDS = ['nguyen', 'tran minh', 'hanh', 'quang', 'emma', 'ليلى', 'محمد', 'حداد', 'សុខ', 'ដារ៉ា', '012', '+855', 'example.org', 'mohammed', 'zzq'];
 const keystrokes = [];
 let rows = 0;
 for (let round_ = 0; round_ < 3; round_++) {
@@ -108,6 +116,7 @@ for (let round_ = 0; round_ < 3; round_++) {
     const chars = [...w];
     for (let n = 1; n <= chars.length; n++) {
       const r = await d.executeAsyncScript(MEASURE, chars.slice(0, n).join(''));
+      if (r.ms < 0) throw new Error('the count line did not reset between queries');
       keystrokes.push(r.ms);
       rows += r.rows;
     }
@@ -118,6 +127,16 @@ out({ measure: 'keystroke_to_rendered_results_ms', n: keystrokes.length, p50: ro
 function rssKiB(pid) {
   try {
     const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+// Proportional set size: shared library pages split between the processes that map them,
+// so the WebKit processes are not each charged the whole of libwebkit2gtk.
+function pssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -139,17 +158,18 @@ function memory() {
   const pids = execFileSync('pgrep', ['-f', `${APP} --db ${DB}`]).toString().trim().split(/\s+/).map(Number);
   const main = pids[0];
   const tree = [main, ...descendants(main)];
-  return { app_mib: round(rssKiB(main) / 1024), with_webkit_mib: round(tree.reduce((a, p) => a + rssKiB(p), 0) / 1024), processes: tree.length };
+  const sum = (f) => round(tree.reduce((a, p) => a + f(p), 0) / 1024);
+  return { app_rss_mib: round(rssKiB(main) / 1024), app_pss_mib: round(pssKiB(main) / 1024), all_rss_mib: sum(rssKiB), all_pss_mib: sum(pssKiB), processes: tree.length };
 }
 const before = memory();
 
-const words = ['sok', 'chan', 'nguyen', 'lan', 'minh', 'dara', 'vann', 'hoang', 'ahmad', 'ali'];
+const words = ['nguyen', 'lan', 'minh', 'tran', 'quang', 'hanh', 'محمد', 'សុខ', 'emma', '097'];
 let searches = 0;
 let edits = 0;
 for (let i = 0; i < 1000; i++) {
   if (i % 10 === 9) {
     // An edit through the UI: open the first result, edit its notes, save with Ctrl+S.
-    await d.executeAsyncScript(MEASURE, words[i % words.length]);
+    await d.executeAsyncScript(MEASURE, words[(i / 10) % 5 | 0]);
     await (await shown(d, '.results button.result')).click();
     await (await shown(d, '#client-edit')).click();
     const notes = await shown(d, '#client-notes');

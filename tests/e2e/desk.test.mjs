@@ -174,6 +174,11 @@ test('bad input is refused beside its field and saves nothing; a likely duplicat
   await click('#client-save');
   assert.match(await text('[data-field-error="client-email"]'), /valid email/i);
   await accessible('client form with an error');
+  // Escape on a changed form asks before anything typed is thrown away.
+  await (await shown('#client-email')).sendKeys(Key.ESCAPE);
+  await shown('[data-testid="discard-confirm"]');
+  await click('#client-keep-editing');
+  assert.equal(await $('#client-full_name').getAttribute('value'), 'Nguyen Van An');
   await snap('05-client-form-errors');
   await type('#client-email', '');
   await click('#client-save');

@@ -1,0 +1,93 @@
+// Shared fakes for the component tests: a desk behind mockIPC that records every call, and
+// small fixtures shaped like what the desk sends.
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type { Call } from './bindings/Call';
+import type { Reply } from './bindings/Reply';
+import type { Request } from './bindings/Request';
+import type { Response } from './bindings/Response';
+import type { ErrorBody } from './bindings/ErrorBody';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { ClinicInfo } from './bindings/ClinicInfo';
+import type { SessionView } from './bindings/SessionView';
+import type { DeskStatus } from './bindings/DeskStatus';
+import type { Client } from './bindings/Client';
+
+/**
+ * Replaces the desk: every `rpc` call is recorded (as a copy) and answered by `answer`.
+ * To refuse a call, throw an ErrorBody from `answer` (see `deskError`).
+ */
+export function fakeDesk(answer: (c: Call) => Reply | Promise<Reply>): Call[] {
+  const calls: Call[] = [];
+  mockIPC((cmd, payload) => {
+    if (cmd !== 'rpc') throw new Error(`unexpected command ${cmd}`);
+    const c = (payload as { call: Call }).call;
+    calls.push(structuredClone(c));
+    return answer(c);
+  });
+  return calls;
+}
+
+export function deskError(
+  code: ErrorCode,
+  more: { field?: string | null; retry_after_secs?: number | null; message?: string } = {},
+): ErrorBody {
+  return {
+    code,
+    message: more.message ?? `(server text for ${code})`,
+    field: more.field ?? null,
+    retry_after_secs: more.retry_after_secs ?? null,
+  };
+}
+
+export function doorReply(data: Response): Reply {
+  return { kind: 'door', data };
+}
+
+/** The door requests among `calls` with the given op, in order. */
+export function doorRequests<O extends Request['op']>(calls: Call[], op: O): Extract<Request, { op: O }>[] {
+  const out: Extract<Request, { op: O }>[] = [];
+  for (const c of calls) if (c.call === 'door' && c.args.op === op) out.push(c.args as Extract<Request, { op: O }>);
+  return out;
+}
+
+export const clinic: ClinicInfo = {
+  id: '01HZZZZZZZZZZZZZZZZZZZZZZZ',
+  name: 'Riverside Clinic',
+  time_zone: 'Asia/Phnom_Penh',
+  phone_region: 'KH',
+  idle_timeout_minutes: 15,
+  schema_version: 1,
+};
+
+export const session: SessionView = {
+  staff_id: '01HSTAFF000000000000000001',
+  login: 'dara',
+  display_name: 'Dara Sok',
+  role: 'receptionist',
+  permissions: ['client_search', 'client_read', 'client_create', 'client_update', 'own_account'],
+};
+
+export function readyStatus(s: SessionView = session): DeskStatus {
+  return { workstation: 'desk-1', idle_lock_seconds: 300, stage: 'ready', clinic, session: s };
+}
+
+export function clientRecord(over: Partial<Client> = {}): Client {
+  return {
+    id: '01HCLIENT00000000000000001',
+    created_at: '2024-05-01T09:00:00Z',
+    created_by: session.staff_id,
+    updated_at: '2024-05-01T09:00:00Z',
+    updated_by: session.staff_id,
+    version: 1,
+    full_name: 'Sophea Chan',
+    phones: ['+855 12 345 678'],
+    email: null,
+    address: null,
+    date_of_birth: null,
+    preferred_language: null,
+    notes: '',
+    account_manager_id: null,
+    source: 'walk_in',
+    ...over,
+  };
+}
