@@ -3,13 +3,15 @@
 //! - `desk`: the long-lived state (clinic file, open clinic, who is logged in), Tauri-free;
 //! - `rpc`: the one IPC entry, `rpc`, carrying the core's typed requests to the one door;
 //! - `events`: core events forwarded to the UI;
-//! - `config`: where the clinic lives and how the desk behaves, from the environment.
+//! - `config`: where the clinic lives and how the desk behaves, from the environment;
+//! - `webkit`: how the web engine runs on Linux.
 
 pub mod config;
 pub mod desk;
 pub mod error;
 pub mod events;
 pub mod rpc;
+pub mod webkit;
 
 #[cfg(all(test, feature = "ts"))]
 mod bindings;
@@ -43,6 +45,7 @@ pub fn attach<R: Runtime>(app: &tauri::App<R>, config: DeskConfig) {
 /// Starts the desk window.
 pub fn run() {
     let started = Instant::now();
+    webkit::tune();
     let app = builder::<tauri::Wry>(started)
         .build(tauri::generate_context!())
         .expect("the Frontdesk window could not be started");

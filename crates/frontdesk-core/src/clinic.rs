@@ -388,12 +388,8 @@ impl Clinic {
                 action: "auth.login",
                 target_kind: None,
                 target_id: None,
-                outcome: if result.is_ok() {
-                    Outcome::Ok
-                } else {
-                    Outcome::Denied
-                },
-                detail: result.as_ref().err().map(|e: &Error| e.code().to_string()),
+                outcome: verdict(&result).0,
+                detail: verdict(&result).1,
             },
         )?;
         tx.commit()?;
@@ -469,12 +465,8 @@ impl Clinic {
             action: "auth.unlock",
             target_kind: None,
             target_id: None,
-            outcome: if result.is_ok() {
-                Outcome::Ok
-            } else {
-                Outcome::Denied
-            },
-            detail: result.as_ref().err().map(|e| e.code().to_string()),
+            outcome: verdict(&result).0,
+            detail: verdict(&result).1,
         };
         audit::append(&tx, now, &entry)?;
         tx.commit()?;
@@ -528,21 +520,22 @@ impl Clinic {
         outcome: Outcome,
         detail: Option<String>,
     ) -> Result<()> {
+        self.audit_now(&audit::Entry {
+            actor: &Actor::Staff(staff_id.to_string()),
+            workstation,
+            action,
+            target_kind: None,
+            target_id: None,
+            outcome,
+            detail,
+        })
+    }
+
+    /// Writes one audit record in a transaction of its own, for work that has none.
+    pub(crate) fn audit_now(&self, entry: &audit::Entry) -> Result<()> {
         let mut conn = self.db();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(
-            &tx,
-            self.now(),
-            &audit::Entry {
-                actor: &Actor::Staff(staff_id.to_string()),
-                workstation,
-                action,
-                target_kind: None,
-                target_id: None,
-                outcome,
-                detail,
-            },
-        )?;
+        audit::append(&tx, self.now(), entry)?;
         tx.commit()?;
         Ok(())
     }
@@ -628,6 +621,14 @@ impl Clinic {
         }
         staff::record_success(conn, &cred.id, step).map_err(|e| (who.clone(), e))?;
         Ok((cred.id, cred.role))
+    }
+}
+
+/// How a login or unlock attempt is audited: allowed, or denied with the error's code.
+fn verdict<T>(result: &Result<T>) -> (Outcome, Option<String>) {
+    match result {
+        Ok(_) => (Outcome::Ok, None),
+        Err(e) => (Outcome::Denied, Some(e.code().to_string())),
     }
 }
 

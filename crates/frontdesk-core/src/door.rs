@@ -324,15 +324,7 @@ impl Clinic {
         outcome: Outcome,
         detail: Option<String>,
     ) -> Result<()> {
-        let mut conn = self.db();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(
-            &tx,
-            self.now(),
-            &caller.entry(action, target, outcome, detail),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audit_now(&caller.entry(action, target, outcome, detail))
     }
 
     /// The one door: permission, audit, one transaction.
