@@ -10,6 +10,7 @@ APT_PACKAGES=(
   binutils                                # `strings`, used by the at-rest tests
   xvfb xauth x11-utils dbus dbus-daemon   # the desk window under a virtual display in tests
   webkit2gtk-driver                       # WebKitWebDriver, behind tauri-driver, for the e2e test
+  imagemagick                             # `import`: the e2e test's screenshots of the window
   gnome-keyring                           # a real Secret Service for the OS keyring test
 )
 

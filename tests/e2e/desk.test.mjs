@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder, By, Key, until } from 'selenium-webdriver';
@@ -72,10 +73,14 @@ async function type(css, text, clear = true) {
 }
 const click = async (css) => (await shown(css)).click();
 const text = async (css) => (await shown(css)).getText();
+// WebKitWebDriver's own screenshot hangs when WebKit draws without accelerated compositing
+// (the desk's default on Linux), so the picture is taken from the X display the window is on,
+// once two frames have been drawn.
 async function snap(name) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(join(SHOTS, `${name}.png`), await driver.takeScreenshot(), 'base64');
+  await driver.executeAsyncScript('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));');
+  execFileSync('import', ['-window', 'root', join(SHOTS, `${name}.png`)]);
 }
 function code() {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret), digits: 6, period: 30 }).generate();
