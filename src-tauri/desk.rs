@@ -105,18 +105,14 @@ pub struct SetUpClinic {
     pub key_in_keyring: bool,
 }
 
-struct Held {
-    session: Session,
-    locked: bool,
-}
-
 #[derive(Default)]
 struct State {
     clinic: Option<Arc<Clinic>>,
     /// Why the last open failed, when it did.
     open_error: Option<Error>,
     tried_keyring: bool,
-    held: Option<Held>,
+    /// Who is logged in. Whether the session is locked is the core's to say.
+    held: Option<Session>,
 }
 
 type OpenHook = Box<dyn Fn(&Clinic) + Send + Sync>;
@@ -152,14 +148,12 @@ impl Desk {
         }
     }
 
-    fn opened(&self, st: &mut State, clinic: Clinic) -> Arc<Clinic> {
+    fn opened(&self, st: &mut State, clinic: Clinic) {
         if let Some(hook) = self.on_open.lock().unwrap().as_ref() {
             hook(&clinic);
         }
-        let clinic = Arc::new(clinic);
-        st.clinic = Some(clinic.clone());
+        st.clinic = Some(Arc::new(clinic));
         st.open_error = None;
-        clinic
     }
 
     /// Where the desk stands. The first call tries the keyring, so that a normal start goes
@@ -170,9 +164,7 @@ impl Desk {
             st.tried_keyring = true;
             if self.cfg.db_path.exists() || KeyFile::path_for(&self.cfg.db_path).exists() {
                 match Clinic::open_with_keyring(&self.cfg.db_path, self.opts()) {
-                    Ok(c) => {
-                        self.opened(&mut st, c);
-                    }
+                    Ok(c) => self.opened(&mut st, c),
                     Err(e) => st.open_error = Some(e),
                 }
             }
@@ -203,8 +195,6 @@ impl Desk {
                 Some(
                     e @ (Error::KeyringMissing | Error::KeyringUnavailable(_) | Error::WrongKey),
                 ) => Stage::Unlock { reason: e.body() },
-                // A wrong passphrase was typed on the unlock screen: ask again.
-                Some(e @ Error::WrongPassphrase) => Stage::Unlock { reason: e.body() },
                 Some(e) => Stage::Broken {
                     error: e.body(),
                     db_path: db.display().to_string(),
@@ -212,16 +202,21 @@ impl Desk {
             });
         };
         let info = clinic.public_info()?;
-        Ok(match &st.held {
-            None => Stage::Login { clinic: info },
-            Some(h) if h.locked => Stage::Locked {
+        let Some(held) = &st.held else {
+            return Ok(Stage::Login { clinic: info });
+        };
+        let session = SessionView::of(held);
+        Ok(match clinic.session_locked(&held.token) {
+            Ok(true) => Stage::Locked {
                 clinic: info,
-                session: SessionView::of(&h.session),
+                session,
             },
-            Some(h) => Stage::Ready {
+            Ok(false) => Stage::Ready {
                 clinic: info,
-                session: SessionView::of(&h.session),
+                session,
             },
+            // Ended elsewhere (deactivated, password reset): log in again.
+            Err(_) => Stage::Login { clinic: info },
         })
     }
 
@@ -269,9 +264,7 @@ impl Desk {
                     passphrase.expose(),
                     self.opts(),
                 ) {
-                    Ok(c) => {
-                        self.opened(&mut st, c);
-                    }
+                    Ok(c) => self.opened(&mut st, c),
                     Err(e @ Error::WrongPassphrase) => return Err(e.into()),
                     Err(e) => {
                         st.open_error = Some(e);
@@ -307,12 +300,9 @@ impl Desk {
             workstation: self.cfg.workstation.clone(),
         })?;
         let view = SessionView::of(&session);
-        let old = self.state().held.replace(Held {
-            session,
-            locked: false,
-        });
+        let old = self.state().held.replace(session);
         if let Some(old) = old {
-            let _ = clinic.end_session(&old.session.token);
+            let _ = clinic.end_session(&old.token);
         }
         Ok(view)
     }
@@ -321,21 +311,14 @@ impl Desk {
         self.state()
             .held
             .as_ref()
-            .map(|h| h.session.token.clone())
+            .map(|h| h.token.clone())
             .ok_or(DeskError::NotLoggedIn)
     }
 
-    /// Follows the core's verdict on the session: locked by idling, or gone.
+    /// Forgets the session when the core says it is gone.
     fn note(&self, err: &Error) {
-        let mut st = self.state();
-        match err {
-            Error::SessionLocked => {
-                if let Some(h) = st.held.as_mut() {
-                    h.locked = true;
-                }
-            }
-            Error::SessionExpired | Error::AccountInactive => st.held = None,
-            _ => {}
+        if matches!(err, Error::SessionExpired | Error::AccountInactive) {
+            self.state().held = None;
         }
     }
 
@@ -343,9 +326,6 @@ impl Desk {
         let clinic = self.clinic()?;
         let token = self.token()?;
         clinic.lock_session(&token).inspect_err(|e| self.note(e))?;
-        if let Some(h) = self.state().held.as_mut() {
-            h.locked = true;
-        }
         Ok(())
     }
 
@@ -357,8 +337,7 @@ impl Desk {
             .inspect_err(|e| self.note(e))?;
         let view = SessionView::of(&session);
         if let Some(h) = self.state().held.as_mut() {
-            h.locked = false;
-            h.session = session;
+            *h = session;
         }
         Ok(view)
     }
@@ -368,7 +347,7 @@ impl Desk {
         let clinic = self.clinic()?;
         let held = self.state().held.take();
         if let Some(h) = held {
-            clinic.end_session(&h.session.token)?;
+            clinic.end_session(&h.token)?;
         }
         Ok(())
     }

@@ -51,7 +51,6 @@ async function accessible(name) {
       .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))))
       .catch((e) => done([{ id: 'axe-failed', impact: 'critical', where: [String(e)] }]));
   `);
-  if (process.env.A11Y_DEBUG) console.log(name, JSON.stringify(found));
   const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad, [], `${name}: accessibility problems`);
 }

@@ -379,6 +379,7 @@ impl Clinic {
             Ok((id, role)) => (Actor::Staff(id.clone()), Ok((id, role))),
             Err((who, e)) => (who, Err(e)),
         };
+        let (outcome, detail) = verdict(&result);
         audit::append(
             &tx,
             now,
@@ -388,8 +389,8 @@ impl Clinic {
                 action: "auth.login",
                 target_kind: None,
                 target_id: None,
-                outcome: verdict(&result).0,
-                detail: verdict(&result).1,
+                outcome,
+                detail,
             },
         )?;
         tx.commit()?;
@@ -427,7 +428,7 @@ impl Clinic {
     pub fn lock_session(&self, token: &str) -> Result<()> {
         let s = self.sessions.get(token)?;
         self.sessions.set_locked(token, true, self.now())?;
-        self.audit_session(&s.staff_id, &s.workstation, "auth.lock", Outcome::Ok, None)
+        self.audit_session(&s.staff_id, &s.workstation, "auth.lock")
     }
 
     /// Unlocks a locked (or idle) session with its own staff member's password. Wrong
@@ -459,14 +460,15 @@ impl Clinic {
         if result.is_ok() {
             staff::record_success(&tx, &s.staff_id, None)?;
         }
+        let (outcome, detail) = verdict(&result);
         let entry = audit::Entry {
             actor: &Actor::Staff(s.staff_id.clone()),
             workstation: &s.workstation,
             action: "auth.unlock",
             target_kind: None,
             target_id: None,
-            outcome: verdict(&result).0,
-            detail: verdict(&result).1,
+            outcome,
+            detail,
         };
         audit::append(&tx, now, &entry)?;
         tx.commit()?;
@@ -491,43 +493,43 @@ impl Clinic {
     /// Keeps an unlocked session from idling out while its person is busy at the desk (typing
     /// a long note sends no request). Not audited: it reads and changes nothing.
     pub fn keep_alive(&self, token: &str) -> Result<()> {
-        let idle: i64 =
+        self.sessions
+            .touch(token, self.now(), self.idle_timeout()?)
+            .map(|_| ())
+    }
+
+    /// Whether the session serves nothing until its password is given: locked on purpose, or
+    /// idle past the timeout (which the next request would find and lock).
+    pub fn session_locked(&self, token: &str) -> Result<bool> {
+        let s = self.sessions.get(token)?;
+        Ok(s.locked || self.now() - s.last_seen > self.idle_timeout()?)
+    }
+
+    /// How long a session may idle before it locks: the clinic's setting.
+    pub(crate) fn idle_timeout(&self) -> Result<chrono::Duration> {
+        let minutes: i64 =
             self.db()
                 .query_row("SELECT idle_timeout_minutes FROM clinic", [], |r| r.get(0))?;
-        self.sessions
-            .touch(token, self.now(), chrono::Duration::minutes(idle))
-            .map(|_| ())
+        Ok(chrono::Duration::minutes(minutes))
     }
 
     /// Ends a session whether or not it is locked ("switch user" at a locked desk).
     pub fn end_session(&self, token: &str) -> Result<()> {
         let s = self.sessions.get(token)?;
         self.sessions.end(token);
-        self.audit_session(
-            &s.staff_id,
-            &s.workstation,
-            "auth.logout",
-            Outcome::Ok,
-            None,
-        )
+        self.audit_session(&s.staff_id, &s.workstation, "auth.logout")
     }
 
-    fn audit_session(
-        &self,
-        staff_id: &str,
-        workstation: &str,
-        action: &str,
-        outcome: Outcome,
-        detail: Option<String>,
-    ) -> Result<()> {
+    /// Audits a session's lock or end, which always succeeds once the session is found.
+    fn audit_session(&self, staff_id: &str, workstation: &str, action: &str) -> Result<()> {
         self.audit_now(&audit::Entry {
             actor: &Actor::Staff(staff_id.to_string()),
             workstation,
             action,
             target_kind: None,
             target_id: None,
-            outcome,
-            detail,
+            outcome: Outcome::Ok,
+            detail: None,
         })
     }
 

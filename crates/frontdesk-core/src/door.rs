@@ -294,12 +294,9 @@ impl Clinic {
                 })
             }
             Principal::Session { token } => {
-                let idle: i64 =
-                    self.db()
-                        .query_row("SELECT idle_timeout_minutes FROM clinic", [], |r| r.get(0))?;
                 let s = self
                     .sessions
-                    .touch(token, self.now(), chrono::Duration::minutes(idle))?;
+                    .touch(token, self.now(), self.idle_timeout()?)?;
                 // Role and active flag are read fresh, so a demotion takes effect at once.
                 let (role, active) = staff::role_and_active(&self.db(), &s.staff_id)?;
                 if !active {

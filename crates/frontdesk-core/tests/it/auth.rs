@@ -136,6 +136,13 @@ fn idle_sessions_lock_and_deactivated_staff_are_logged_out() {
     // ... ten idle minutes (the default) lock it.
     f.clock
         .advance(Duration::minutes(10) + Duration::seconds(1));
+    let Principal::Session { token } = &who else {
+        unreachable!()
+    };
+    assert!(
+        f.clinic.session_locked(token).unwrap(),
+        "idle is locked before any request"
+    );
     let err = f.clinic.handle(&who, Request::ClinicGet).err().unwrap();
     assert_eq!(err.code(), "auth.session_locked");
 
