@@ -17,7 +17,8 @@ use clap::{Args, Parser, Subcommand};
     FRONTDESK_NEW_PASSPHRASE    the new one, for `key change-passphrase`\n  \
     FRONTDESK_ADMIN_PASSWORD    the first admin's password, for `init`\n  \
     FRONTDESK_STAFF_PASSWORD    a staff password, for `staff add` and `staff reset-password`\n  \
-    FRONTDESK_DEMO_PASSWORD     the demo staff's password, for `demo`"
+    FRONTDESK_DEMO_PASSWORD     the demo staff's password, for `demo`\n  \
+    FRONTDESK_DESK_TOKEN        the relay's desk token, for `chat link`"
 )]
 pub struct Cli {
     /// The clinic database file.
@@ -87,6 +88,48 @@ pub enum Command {
         #[command(subcommand)]
         cmd: KeyCmd,
     },
+    /// Website chat: pair with a relay, list, read, reply, delete a reply.
+    Chat {
+        #[command(subcommand)]
+        cmd: ChatCmd,
+    },
+    /// Run the clinic host without a screen: the relay link, the SMS sender, and optionally a
+    /// built-in relay. Stops on Ctrl-C or SIGTERM.
+    Serve {
+        /// Also run a relay on this address (e.g. 127.0.0.1:8787) and pair with it.
+        #[arg(long)]
+        relay_listen: Option<std::net::SocketAddr>,
+        /// The built-in relay's data directory (default: next to the database).
+        #[arg(long)]
+        relay_data: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ChatCmd {
+    /// Pair with a relay: its address, and the desk token (from FRONTDESK_DESK_TOKEN or a
+    /// prompt) that `frontdesk-relay site add` printed.
+    Link { url: String },
+    /// Conversations, unanswered first.
+    List {
+        #[arg(long)]
+        unanswered: bool,
+    },
+    /// One conversation with its messages.
+    Show { id: String },
+    /// Reply to a conversation (sent by the host's relay link).
+    Reply {
+        conversation: String,
+        text: String,
+        /// Quote this message.
+        #[arg(long)]
+        quote: Option<String>,
+        /// A ULID for the reply, so a repeated command never sends twice.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Delete a reply; the visitor's widget shows it as deleted.
+    Delete { message: String },
 }
 
 #[derive(Subcommand)]

@@ -18,7 +18,7 @@ use frontdesk_core::{
     Response, Role, StaffFields,
 };
 
-use args::{AuditCmd, Cli, ClientCmd, Command, KeyCmd, StaffCmd};
+use args::{AuditCmd, ChatCmd, Cli, ClientCmd, Command, KeyCmd, StaffCmd};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -107,6 +107,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Client { cmd } => {
             let (clinic, who) = open(db)?;
             client(&clinic, &who, cmd, json)?;
+        }
+        Command::Chat { cmd } => {
+            let (clinic, who) = open(db)?;
+            chat(&clinic, &who, cmd, json)?;
+        }
+        Command::Serve {
+            relay_listen,
+            relay_data,
+        } => {
+            let (clinic, _) = open(db)?;
+            serve(clinic, db, relay_listen, relay_data)?;
         }
         Command::Staff { cmd } => {
             let (clinic, who) = open(db)?;
@@ -368,5 +379,74 @@ fn staff(clinic: &Clinic, who: &Principal, cmd: StaffCmd, json: bool) -> Result<
             output::totp(&t, json);
         }
     }
+    Ok(())
+}
+
+fn chat(clinic: &Clinic, who: &Principal, cmd: ChatCmd, json: bool) -> Result<(), Error> {
+    let show = |resp: Response| {
+        let v = serde_json::to_value(&resp).expect("responses serialize");
+        output::line(json, &v["data"], || output::chat_text(&resp));
+    };
+    match cmd {
+        ChatCmd::Link { url } => {
+            let token = secrets::desk_token()?;
+            clinic.set_relay_link(&url, token.expose())?;
+            let v = serde_json::json!({"relay_url": url});
+            output::line(json, &v, || format!("Paired with the relay at {url}."));
+        }
+        ChatCmd::List { unanswered } => show(clinic.handle(
+            who,
+            Request::ConversationList {
+                unanswered_only: unanswered,
+                limit: Some(500),
+            },
+        )?),
+        ChatCmd::Show { id } => show(clinic.handle(who, Request::ConversationGet { id })?),
+        ChatCmd::Reply {
+            conversation,
+            text,
+            quote,
+            id,
+        } => show(clinic.handle(
+            who,
+            Request::ChatReply {
+                conversation_id: conversation,
+                id,
+                text,
+                quote_id: quote,
+            },
+        )?),
+        ChatCmd::Delete { message } => show(clinic.handle(
+            who,
+            Request::ChatDelete {
+                message_id: message,
+            },
+        )?),
+    }
+    Ok(())
+}
+
+fn serve(
+    clinic: Clinic,
+    db: &Path,
+    relay_listen: Option<std::net::SocketAddr>,
+    relay_data: Option<std::path::PathBuf>,
+) -> Result<(), Error> {
+    let relay = relay_listen.map(|listen| frontdesk_host::RelayOptions {
+        listen,
+        data: relay_data.unwrap_or_else(|| db.with_extension("relay")),
+        tls: None,
+        allow_plain_http: false,
+        settings: frontdesk_relay::Settings::default(),
+    });
+    let host = frontdesk_host::Host::start(std::sync::Arc::new(clinic), relay)
+        .map_err(|e| Error::Io(e.to_string()))?;
+    if let Some(r) = host.relay() {
+        // Scripts read these lines.
+        println!("relay listening on {}", r.url);
+        println!("site id: {}", r.site);
+    }
+    println!("frontdesk host serving; stop with Ctrl-C");
+    host.wait_for_shutdown();
     Ok(())
 }

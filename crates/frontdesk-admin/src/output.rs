@@ -202,3 +202,52 @@ pub fn demo(s: &DemoSummary, json: bool) {
         );
     }
 }
+
+/// Chat responses as text: one conversation per line, or one message per line.
+pub fn chat_text(resp: &frontdesk_core::Response) -> String {
+    use frontdesk_core::{ChatSide, Response};
+    let side = |s: &ChatSide| {
+        if *s == ChatSide::Desk {
+            "desk"
+        } else {
+            "visitor"
+        }
+    };
+    match resp {
+        Response::Conversations(list) => list
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}\t{}\t{}\t{}",
+                    c.id,
+                    if c.unanswered {
+                        "unanswered"
+                    } else {
+                        "answered"
+                    },
+                    c.client_name
+                        .as_deref()
+                        .or(c.visitor_name.as_deref())
+                        .unwrap_or("-"),
+                    c.last_text
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Response::Conversation(c) => c
+            .messages
+            .iter()
+            .map(|m| {
+                let text = if m.deleted_at.is_some() {
+                    "(deleted)"
+                } else {
+                    m.text.as_str()
+                };
+                format!("{}\t{}\t{}\t{}", m.id, m.at, side(&m.side), text)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Response::ChatMessage(m) => m.id.clone(),
+        _ => String::new(),
+    }
+}

@@ -44,6 +44,14 @@ pub fn admin_password() -> Result<Secret, Error> {
     from_env_or_prompt("FRONTDESK_ADMIN_PASSWORD", "First admin's password: ", true)
 }
 
+pub fn desk_token() -> Result<Secret, Error> {
+    from_env_or_prompt(
+        "FRONTDESK_DESK_TOKEN",
+        "Desk token (from `frontdesk-relay site add`): ",
+        false,
+    )
+}
+
 pub fn staff_password() -> Result<Secret, Error> {
     from_env_or_prompt(
         "FRONTDESK_STAFF_PASSWORD",

@@ -233,6 +233,19 @@ impl Sessions {
         self.0.lock().unwrap().remove(token);
     }
 
+    /// Staff with a live, unlocked session: who can answer a chat now.
+    pub fn online_staff(&self, now: DateTime<Utc>, idle: Duration) -> Vec<String> {
+        let map = self.0.lock().unwrap();
+        let mut ids: Vec<String> = map
+            .values()
+            .filter(|s| !s.locked && now - s.last_seen <= idle)
+            .map(|s| s.staff_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// Ends every session of one staff member (deactivated, password reset).
     pub fn end_for(&self, staff_id: &str) {
         self.0.lock().unwrap().retain(|_, s| s.staff_id != staff_id);

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, Outcome, VerifyReport};
 use crate::auth::{Secret, TotpEnrollment};
+use crate::chat::{
+    self, ChatMessage, ChatSettings, ChatSettingsInput, Conversation, ConversationSummary,
+};
 use crate::clients::{self, ClientFields, ClientPage, ClientSaved, HistoryEntry};
 use crate::clinic::{Clinic, ClinicInfo};
 use crate::demo::{self, DemoSpec, DemoSummary};
@@ -125,6 +128,39 @@ pub enum Request {
         new: Secret,
     },
     DemoGenerate(DemoSpec),
+    ChatSettingsGet,
+    ChatSettingsUpdate(ChatSettingsInput),
+    ConversationList {
+        #[serde(default)]
+        unanswered_only: bool,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    ConversationGet {
+        id: String,
+    },
+    ClientConversations {
+        client_id: String,
+    },
+    ChatReply {
+        conversation_id: String,
+        /// A ULID made where the reply is written, so a retried send never doubles it.
+        #[serde(default)]
+        id: Option<String>,
+        text: String,
+        #[serde(default)]
+        quote_id: Option<String>,
+    },
+    ChatDelete {
+        message_id: String,
+    },
+    ConversationLinkClient {
+        id: String,
+        client_id: String,
+    },
+    ConversationCreateClient {
+        id: String,
+    },
 }
 
 impl Request {
@@ -149,6 +185,14 @@ impl Request {
             Backup { .. } => Permission::Backup,
             KeyRotate { .. } | PassphraseChange { .. } => Permission::KeyManage,
             DemoGenerate(_) => Permission::DemoGenerate,
+            ChatSettingsGet | ChatSettingsUpdate(_) => Permission::ChatConfigure,
+            ConversationList { .. } | ConversationGet { .. } | ClientConversations { .. } => {
+                Permission::ChatRead
+            }
+            ChatReply { .. } | ChatDelete { .. } | ConversationLinkClient { .. } => {
+                Permission::ChatReply
+            }
+            ConversationCreateClient { .. } => Permission::ClientCreate,
         }
     }
 
@@ -178,6 +222,15 @@ impl Request {
             KeyRotate { .. } => "key.rotate",
             PassphraseChange { .. } => "key.passphrase_change",
             DemoGenerate(_) => "demo.generate",
+            ChatSettingsGet => "chat.settings_get",
+            ChatSettingsUpdate(_) => "chat.settings_update",
+            ConversationList { .. } => "chat.conversation_list",
+            ConversationGet { .. } => "chat.conversation_get",
+            ClientConversations { .. } => "chat.client_conversations",
+            ChatReply { .. } => "chat.reply",
+            ChatDelete { .. } => "chat.delete",
+            ConversationLinkClient { .. } => "chat.link_client",
+            ConversationCreateClient { .. } => "chat.create_client",
         }
     }
 
@@ -193,6 +246,15 @@ impl Request {
             | StaffSetActive { id, .. }
             | StaffResetPassword { id, .. }
             | StaffResetTotp { id } => Some(("staff", id.clone())),
+            ConversationGet { id }
+            | ConversationLinkClient { id, .. }
+            | ConversationCreateClient { id }
+            | ChatReply {
+                conversation_id: id,
+                ..
+            } => Some(("conversation", id.clone())),
+            ChatDelete { message_id } => Some(("message", message_id.clone())),
+            ClientConversations { client_id } => Some(("client", client_id.clone())),
             _ => None,
         }
     }
@@ -222,6 +284,10 @@ pub enum Response {
         bytes: u64,
     },
     Demo(DemoSummary),
+    ChatSettings(ChatSettings),
+    Conversations(Vec<ConversationSummary>),
+    Conversation(Conversation),
+    ChatMessage(ChatMessage),
     Done,
 }
 
@@ -559,6 +625,55 @@ impl Clinic {
                 let summary = demo::generate(tx, ctx, &spec)?;
                 let detail = Some(format!("clients={}", summary.clients));
                 Ok((Response::Demo(summary), None, detail))
+            }
+            ChatSettingsGet => plain(Response::ChatSettings(chat::settings(tx, &ctx.stamp())?)),
+            ChatSettingsUpdate(input) => plain(Response::ChatSettings(chat::update_settings(
+                tx, ctx, &input,
+            )?)),
+            ConversationList {
+                unanswered_only,
+                limit,
+            } => {
+                let limit = limit.unwrap_or(100).clamp(1, 500);
+                let list = chat::list(tx, unanswered_only, limit)?;
+                let detail = Some(format!("results={}", list.len()));
+                Ok((Response::Conversations(list), None, detail))
+            }
+            ConversationGet { id } => plain(Response::Conversation(chat::get(tx, ctx, &id)?)),
+            ClientConversations { client_id } => {
+                plain(Response::Conversations(chat::for_client(tx, &client_id)?))
+            }
+            ChatReply {
+                conversation_id,
+                id,
+                text,
+                quote_id,
+            } => {
+                let m = chat::reply(
+                    tx,
+                    ctx,
+                    &conversation_id,
+                    id.as_deref(),
+                    &text,
+                    quote_id.as_deref(),
+                )?;
+                let created = Some(("message", m.id.clone()));
+                Ok((Response::ChatMessage(m), created, None))
+            }
+            ChatDelete { message_id } => {
+                plain(Response::ChatMessage(chat::delete(tx, ctx, &message_id)?))
+            }
+            ConversationLinkClient { id, client_id } => {
+                let c = chat::link_client(tx, ctx, &id, &client_id)?;
+                Ok((
+                    Response::Conversation(c),
+                    None,
+                    Some(format!("client={client_id}")),
+                ))
+            }
+            ConversationCreateClient { id } => {
+                let (c, client) = chat::create_client(tx, ctx, &id)?;
+                Ok((Response::Conversation(c), Some(("client", client)), None))
             }
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
                 unreachable!("handled outside a transaction")

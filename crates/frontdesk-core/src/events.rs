@@ -13,9 +13,25 @@ use crate::door::Response;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    ClientChanged { id: String, version: i64 },
-    StaffChanged { id: String },
+    ClientChanged {
+        id: String,
+        version: i64,
+    },
+    StaffChanged {
+        id: String,
+    },
     ClinicChanged,
+    /// A conversation changed: a message, a reply, a deletion, presence, a linked client.
+    ConversationChanged {
+        id: String,
+    },
+    /// A visitor's message arrived (the desk plays a sound).
+    ChatMessage {
+        conversation_id: String,
+        message_id: String,
+    },
+    /// The relay link or the widget's settings changed: the host reconnects and republishes.
+    ChatSettingsChanged,
 }
 
 impl Event {
@@ -33,6 +49,15 @@ impl Event {
                 Some(Event::StaffChanged { id: s.id.clone() })
             }
             Response::Clinic(_) if action == "clinic.update" => Some(Event::ClinicChanged),
+            Response::ChatMessage(m) => Some(Event::ConversationChanged {
+                id: m.conversation_id.clone(),
+            }),
+            Response::Conversation(c) if action != "chat.conversation_get" => {
+                Some(Event::ConversationChanged { id: c.id.clone() })
+            }
+            Response::ChatSettings(_) if action == "chat.settings_update" => {
+                Some(Event::ChatSettingsChanged)
+            }
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 mod audit;
 mod auth;
 mod backup;
+mod chat;
 mod clients;
 mod clinic;
 pub mod clock;
@@ -16,6 +17,7 @@ mod error;
 mod events;
 mod fsutil;
 mod keys;
+mod outbox;
 mod permissions;
 mod rekey;
 pub mod search;
@@ -26,6 +28,10 @@ mod validate;
 pub use audit::{Actor, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
 pub use auth::{Secret, Session, TotpEnrollment, FIRST_LOCK_SECS, MAX_FAILURES, MAX_LOCK_SECS};
 pub use backup::{restore, RestoreReport};
+pub use chat::{
+    ChatMessage, ChatQuote, ChatSettings, ChatSettingsInput, ChatSide, Conversation,
+    ConversationSummary, Incoming, RelayLink, SmsGateway, SmsHeader, SmsRecipient, MAX_TEXT,
+};
 pub use clients::{
     Client, ClientFields, ClientPage, ClientSaved, ClientSource, ClientSummary, HistoryEntry,
 };
@@ -38,6 +44,7 @@ pub use keys::{
     generate_recovery_passphrase, DbKey, KeyFile, KeyStore, MemoryKeyStore, OsKeyring,
     MIN_PASSPHRASE_CHARS,
 };
+pub use outbox::{Delivered, OutboxItem, OutboxKind, OutboxPayload, Sms};
 pub use permissions::{allowed, Permission, Role, MATRIX};
 pub use staff::{Avatar, NewStaff, Shift, Staff, StaffFields};
 pub use store::{migrations, schema_version, MIGRATION_FILES};

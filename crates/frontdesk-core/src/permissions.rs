@@ -81,6 +81,12 @@ pub enum Permission {
     KeyManage,
     /// Fill the clinic with demo data.
     DemoGenerate,
+    /// See website conversations and their messages (audited per conversation).
+    ChatRead,
+    /// Answer a conversation, quote, delete one's own reply, link it to a client.
+    ChatReply,
+    /// Set up the relay link, the widget's questions and the SMS gateway.
+    ChatConfigure,
 }
 
 impl Permission {
@@ -100,6 +106,9 @@ impl Permission {
             Permission::Backup => "backup",
             Permission::KeyManage => "key.manage",
             Permission::DemoGenerate => "demo.generate",
+            Permission::ChatRead => "chat.read",
+            Permission::ChatReply => "chat.reply",
+            Permission::ChatConfigure => "chat.configure",
         }
     }
 }
@@ -126,6 +135,9 @@ pub const MATRIX: &[(Permission, [bool; 4])] = &[
     (Permission::Backup, [Y, N, N, N]),
     (Permission::KeyManage, [Y, N, N, N]),
     (Permission::DemoGenerate, [Y, N, N, N]),
+    (Permission::ChatRead, [Y, Y, Y, Y]),
+    (Permission::ChatReply, [Y, Y, Y, Y]),
+    (Permission::ChatConfigure, [Y, N, N, N]),
 ];
 
 pub fn allowed(role: Role, permission: Permission) -> bool {

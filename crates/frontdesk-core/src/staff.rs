@@ -176,7 +176,7 @@ fn check(f: &StaffFields, region: phonenumber::country::Id) -> Result<Checked> {
     })
 }
 
-fn check_avatar(a: &Avatar) -> Result<(String, Vec<u8>)> {
+pub(crate) fn check_avatar(a: &Avatar) -> Result<(String, Vec<u8>)> {
     let bad = |why: &str| Error::invalid("avatar", "validation.avatar", why.to_string());
     if a.base64.len() > MAX_AVATAR_BYTES * 4 / 3 + 4 {
         return Err(bad("the picture is larger than 256 KiB"));

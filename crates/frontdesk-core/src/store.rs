@@ -15,10 +15,16 @@ pub(crate) const APPLICATION_ID: i64 = 0x4644_4b31; // "FDK1"
 
 /// The migrations, embedded from `migrations/*.sql` in order. A test checks that every file in
 /// that folder is listed here.
-pub const MIGRATION_FILES: &[(&str, &str)] = &[(
-    "0001_init.sql",
-    include_str!("../../../migrations/0001_init.sql"),
-)];
+pub const MIGRATION_FILES: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../../migrations/0001_init.sql"),
+    ),
+    (
+        "0002_chat.sql",
+        include_str!("../../../migrations/0002_chat.sql"),
+    ),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATION_FILES.iter().map(|(_, sql)| M::up(sql)).collect())

@@ -1,0 +1,80 @@
+//! The clinic host's runtime around the core: the outbound relay link, the SMS sender, and
+//! optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
+//! headless `frontdesk-admin serve` both start it with [`Host::start`].
+//!
+//! The core stays free of network code: the host moves frames between the relay and
+//! `Clinic::ingest` / the outbox, and acknowledges to the relay only after the core's commit.
+
+mod embedded;
+mod error;
+mod events;
+mod link;
+mod sms;
+mod status;
+
+use std::sync::Arc;
+
+use frontdesk_core::Clinic;
+
+pub use embedded::{EmbeddedRelay, RelayOptions};
+pub use error::{Error, Result};
+pub use status::{LinkState, LinkStatus};
+
+/// The running host. Dropping it stops its tasks.
+pub struct Host {
+    runtime: Option<tokio::runtime::Runtime>,
+    status: status::Shared,
+    relay: Option<EmbeddedRelay>,
+}
+
+impl Host {
+    /// Starts the relay link (when the clinic has one configured, now or later), the SMS
+    /// sender, and the built-in relay when `relay` is given.
+    pub fn start(clinic: Arc<Clinic>, relay: Option<RelayOptions>) -> Result<Host> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("frontdesk-host")
+            .enable_all()
+            .build()?;
+        let embedded = match relay {
+            Some(opts) => Some(runtime.block_on(embedded::start(&clinic, opts))?),
+            None => None,
+        };
+        let status = status::Shared::default();
+        let events = events::bridge(&clinic);
+        runtime.spawn(link::run(clinic.clone(), status.clone(), events.clone()));
+        runtime.spawn(sms::run(clinic, events));
+        Ok(Host {
+            runtime: Some(runtime),
+            status,
+            relay: embedded,
+        })
+    }
+
+    pub fn status(&self) -> LinkStatus {
+        self.status.get()
+    }
+
+    /// The built-in relay, if this host runs one.
+    pub fn relay(&self) -> Option<&EmbeddedRelay> {
+        self.relay.as_ref()
+    }
+
+    /// Blocks the calling thread until the process is told to stop (the headless host).
+    pub fn wait_for_shutdown(&self) {
+        if let Some(rt) = &self.runtime {
+            rt.block_on(async {
+                let _ = tokio::signal::ctrl_c().await;
+            });
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+        }
+    }
+}

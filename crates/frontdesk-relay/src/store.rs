@@ -1,0 +1,756 @@
+//! The relay's own small SQLite store: sites, conversations (hashes and public keys only) and
+//! the per-site log of entries (ciphertext plus the metadata PRIVACY.md lists).
+//!
+//! One writer thread owns the write connection and commits in groups: everything that queued up
+//! while the previous commit was syncing goes into the next transaction. Each caller is answered
+//! only after the commit that holds its write, which is what lets the relay acknowledge a
+//! visitor "after its own commit" and still reach thousands of durable messages a second.
+
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+use frontdesk_proto::{ids, ErrorCode, Side};
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Result};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS sites (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    config TEXT,
+    created_at INTEGER NOT NULL,
+    next_seq INTEGER NOT NULL DEFAULT 1,
+    desk_cursor INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    site TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    visitor_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (site, id)
+) WITHOUT ROWID;
+-- kind: started | message | presence (visitor side); reply | deleted (desk side)
+CREATE TABLE IF NOT EXISTS entries (
+    site TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    conversation TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    id TEXT,
+    body TEXT,
+    visitor_key TEXT,
+    ip TEXT,
+    online INTEGER,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (site, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS entries_by_id ON entries(site, id, kind) WHERE id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_by_conversation ON entries(site, conversation, seq);
+CREATE TABLE IF NOT EXISTS pow_used (
+    signature TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
+/// One stored entry as the desk or a visitor receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: u64,
+    pub conversation: String,
+    pub kind: Kind,
+    pub id: Option<String>,
+    pub body: Option<String>,
+    pub visitor_key: Option<String>,
+    pub ip: Option<String>,
+    pub online: Option<bool>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Started,
+    Message,
+    Presence,
+    Reply,
+    Deleted,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Started => "started",
+            Kind::Message => "message",
+            Kind::Presence => "presence",
+            Kind::Reply => "reply",
+            Kind::Deleted => "deleted",
+        }
+    }
+    fn parse(s: &str) -> Kind {
+        match s {
+            "started" => Kind::Started,
+            "message" => Kind::Message,
+            "presence" => Kind::Presence,
+            "reply" => Kind::Reply,
+            _ => Kind::Deleted,
+        }
+    }
+    /// Which side wrote a message entry (for the visitor's history).
+    pub fn side(self) -> Side {
+        match self {
+            Kind::Reply | Kind::Deleted => Side::Desk,
+            _ => Side::Visitor,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub config: Option<String>,
+    pub desk_cursor: u64,
+}
+
+/// The result of a write: the seq and commit time of the entry (the existing one when the write
+/// was a repeat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub seq: u64,
+    pub at: i64,
+}
+
+/// A visitor's first frame, already checked for everything but its store-side rules.
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub site: String,
+    pub conversation: String,
+    pub secret_hash: String,
+    pub visitor_key: String,
+    pub ip: String,
+    pub id: String,
+    pub body: String,
+    /// The proof-of-work's signature and expiry, remembered so it can't be used twice.
+    pub pow: Option<(String, i64)>,
+}
+
+pub enum Write {
+    Start(NewConversation),
+    Message {
+        site: String,
+        conversation: String,
+        id: String,
+        body: String,
+    },
+    Presence {
+        site: String,
+        conversation: String,
+        online: bool,
+    },
+    Reply {
+        site: String,
+        conversation: String,
+        id: String,
+        body: String,
+    },
+    Delete {
+        site: String,
+        conversation: String,
+        id: String,
+    },
+    Forget {
+        site: String,
+        conversation: String,
+    },
+    DeskAck {
+        site: String,
+        upto: u64,
+    },
+    Config {
+        site: String,
+        config: String,
+    },
+    Retention {
+        before: i64,
+    },
+}
+
+type Reply = oneshot::Sender<Result<Option<Stored>>>;
+
+/// One committed entry, as the hub needs it to wake the right listeners.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub site: String,
+    pub conversation: String,
+    pub seq: u64,
+    /// Written by the desk (a reply or a deletion): the visitor listens for these.
+    pub desk_side: bool,
+}
+
+/// Called after each group commit with what it committed.
+pub type OnCommit = Box<dyn Fn(&[Committed]) + Send>;
+
+pub struct Store {
+    path: PathBuf,
+    writer: mpsc::Sender<(Write, Reply)>,
+    reader: Mutex<Connection>,
+}
+
+fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a commit is on disk before anyone is told it happened.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted ciphertext is overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(conn)
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Store {
+    pub fn open(dir: &Path, on_commit: OnCommit) -> Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("relay.db");
+        let conn = open(&path)?;
+        conn.execute_batch(SCHEMA)?;
+        let reader = open(&path)?;
+        let (tx, rx) = mpsc::channel::<(Write, Reply)>();
+        std::thread::Builder::new()
+            .name("relay-writer".into())
+            .spawn(move || writer(conn, rx, on_commit))?;
+        Ok(Store {
+            path,
+            writer: tx,
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queues a write and waits for the commit that holds it.
+    pub async fn write(&self, w: Write) -> Result<Option<Stored>> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send((w, tx))
+            .map_err(|_| Error::Config("the relay store is shut down".into()))?;
+        rx.await
+            .map_err(|_| Error::Config("the relay store is shut down".into()))?
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&conn)?)
+    }
+
+    /// Adds a site; returns its id and desk token (the token is not stored, only its hash).
+    pub fn add_site(&self, name: &str) -> Result<(String, String)> {
+        let id = ids::new_site_id();
+        let token = ids::new_desk_token();
+        self.read(|c| {
+            c.execute(
+                "INSERT INTO sites(id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, name, ids::secret_hash(&token), now_ms()],
+            )
+        })?;
+        Ok((id, token))
+    }
+
+    pub fn sites(&self) -> Result<Vec<Site>> {
+        self.read(|c| {
+            let mut st =
+                c.prepare("SELECT id, name, config, desk_cursor FROM sites ORDER BY created_at")?;
+            let rows = st.query_map([], site_row)?;
+            rows.collect()
+        })
+    }
+
+    pub fn remove_site(&self, id: &str) -> Result<bool> {
+        self.read(|c| {
+            c.execute("DELETE FROM entries WHERE site = ?1", [id])?;
+            Ok(c.execute("DELETE FROM sites WHERE id = ?1", [id])? > 0)
+        })
+    }
+
+    pub fn site(&self, id: &str) -> Result<Option<Site>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, name, config, desk_cursor FROM sites WHERE id = ?1",
+                [id],
+                site_row,
+            )
+            .optional()
+        })
+    }
+
+    pub fn site_by_token(&self, token: &str) -> Result<Option<Site>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, name, config, desk_cursor FROM sites WHERE token_hash = ?1",
+                [ids::secret_hash(token)],
+                site_row,
+            )
+            .optional()
+        })
+    }
+
+    /// The secret hash of a conversation, if the relay has it.
+    pub fn conversation_secret(&self, site: &str, conversation: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT secret_hash FROM conversations WHERE site = ?1 AND id = ?2",
+                [site, conversation],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Visitor-side entries for the desk, after its cursor.
+    pub fn desk_backlog(&self, site: &str, after: u64, limit: u32) -> Result<Vec<Entry>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, conversation, kind, id, body, visitor_key, ip, online, at FROM entries
+                 WHERE site = ?1 AND seq > ?2 AND kind IN ('started', 'message', 'presence')
+                 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![site, after as i64, limit], entry_row)?;
+            rows.collect()
+        })
+    }
+
+    /// One conversation's messages and deletions after `after`, for a visitor.
+    pub fn conversation_log(
+        &self,
+        site: &str,
+        conversation: &str,
+        after: u64,
+        only_desk: bool,
+    ) -> Result<Vec<Entry>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq, conversation, kind, id, body, visitor_key, ip, online, at FROM entries
+                 WHERE site = ?1 AND conversation = ?2 AND seq > ?3 AND kind != 'presence'
+                   AND (?4 = 0 OR kind IN ('reply', 'deleted'))
+                 ORDER BY seq",
+            )?;
+            let rows = st.query_map(
+                params![site, conversation, after as i64, only_desk as i64],
+                entry_row,
+            )?;
+            rows.collect()
+        })
+    }
+
+    pub fn pow_used(&self, signature: &str) -> Result<bool> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT 1 FROM pow_used WHERE signature = ?1",
+                [signature],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+        })
+    }
+}
+
+fn site_row(r: &rusqlite::Row) -> rusqlite::Result<Site> {
+    Ok(Site {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        config: r.get(2)?,
+        desk_cursor: r.get::<_, i64>(3)? as u64,
+    })
+}
+
+fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        seq: r.get::<_, i64>(0)? as u64,
+        conversation: r.get(1)?,
+        kind: Kind::parse(&r.get::<_, String>(2)?),
+        id: r.get(3)?,
+        body: r.get(4)?,
+        visitor_key: r.get(5)?,
+        ip: r.get(6)?,
+        online: r.get::<_, Option<i64>>(7)?.map(|v| v != 0),
+        at: r.get(8)?,
+    })
+}
+
+const GROUP: usize = 1024;
+
+fn writer(mut conn: Connection, rx: mpsc::Receiver<(Write, Reply)>, on_commit: OnCommit) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP {
+            match rx.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        let at = now_ms();
+        let mut results: Vec<Result<Option<Stored>>> = Vec::with_capacity(batch.len());
+        let mut touched: Vec<Committed> = vec![];
+        let outcome = (|| -> rusqlite::Result<()> {
+            let mut tx =
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for (w, _) in &batch {
+                // Each write gets a savepoint so one refused write doesn't undo its neighbours.
+                let sp = tx.savepoint()?;
+                let r = apply(&sp, w, at);
+                match &r {
+                    Ok(Some(s)) => {
+                        sp.commit()?;
+                        if let Some((site, conversation, desk_side)) = origin(w) {
+                            touched.push(Committed {
+                                site: site.to_owned(),
+                                conversation: conversation.to_owned(),
+                                seq: s.seq,
+                                desk_side,
+                            });
+                        }
+                    }
+                    Ok(None) => sp.commit()?,
+                    Err(_) => drop(sp),
+                }
+                results.push(r);
+            }
+            tx.commit()
+        })();
+        match outcome {
+            Ok(()) => {
+                if !touched.is_empty() {
+                    on_commit(&touched);
+                }
+                for ((_, reply), r) in batch.into_iter().zip(results) {
+                    let _ = reply.send(r);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "relay store commit failed");
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(Error::Store(rusqlite::Error::InvalidQuery)));
+                }
+            }
+        }
+    }
+}
+
+fn origin(w: &Write) -> Option<(&str, &str, bool)> {
+    match w {
+        Write::Start(n) => Some((&n.site, &n.conversation, false)),
+        Write::Message {
+            site, conversation, ..
+        }
+        | Write::Presence {
+            site, conversation, ..
+        } => Some((site, conversation, false)),
+        Write::Reply {
+            site, conversation, ..
+        }
+        | Write::Delete {
+            site, conversation, ..
+        } => Some((site, conversation, true)),
+        _ => None,
+    }
+}
+
+fn next_seq(tx: &Connection, site: &str) -> rusqlite::Result<u64> {
+    tx.query_row(
+        "UPDATE sites SET next_seq = next_seq + 1 WHERE id = ?1 RETURNING next_seq - 1",
+        [site],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|s| s as u64)
+}
+
+fn existing(tx: &Connection, site: &str, id: &str, kind: Kind) -> rusqlite::Result<Option<Stored>> {
+    tx.query_row(
+        "SELECT seq, at FROM entries WHERE site = ?1 AND id = ?2 AND kind = ?3",
+        params![site, id, kind.as_str()],
+        |r| {
+            Ok(Stored {
+                seq: r.get::<_, i64>(0)? as u64,
+                at: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    tx: &Connection,
+    site: &str,
+    conversation: &str,
+    kind: Kind,
+    id: Option<&str>,
+    body: Option<&str>,
+    visitor_key: Option<&str>,
+    ip: Option<&str>,
+    online: Option<bool>,
+    at: i64,
+) -> rusqlite::Result<Stored> {
+    let seq = next_seq(tx, site)?;
+    tx.prepare_cached(
+        "INSERT INTO entries(site, seq, conversation, kind, id, body, visitor_key, ip, online, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        site,
+        seq as i64,
+        conversation,
+        kind.as_str(),
+        id,
+        body,
+        visitor_key,
+        ip,
+        online.map(i64::from),
+        at
+    ])?;
+    if kind != Kind::Presence {
+        tx.prepare_cached("UPDATE conversations SET last_at = ?3 WHERE site = ?1 AND id = ?2")?
+            .execute(params![site, conversation, at])?;
+    }
+    Ok(Stored { seq, at })
+}
+
+fn conversation_exists(tx: &Connection, site: &str, conversation: &str) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM conversations WHERE site = ?1 AND id = ?2")?
+        .exists([site, conversation])
+}
+
+fn unknown_conversation() -> Error {
+    Error::refused(
+        ErrorCode::UnknownConversation,
+        "the relay has no such conversation (it may have been deleted)",
+    )
+}
+
+fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
+    match w {
+        Write::Start(n) => {
+            let known: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT secret_hash, visitor_key FROM conversations WHERE site = ?1 AND id = ?2",
+                    [&n.site, &n.conversation],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match known {
+                Some((secret, key)) if secret == n.secret_hash && key == n.visitor_key => {
+                    // A repeat after a lost ack: answer with what is stored.
+                    if let Some(s) = existing(tx, &n.site, &n.id, Kind::Started)? {
+                        return Ok(Some(s));
+                    }
+                    return Err(Error::refused(
+                        ErrorCode::BadRequest,
+                        "this conversation was started with another first message",
+                    ));
+                }
+                Some(_) => {
+                    return Err(Error::refused(
+                        ErrorCode::BadSecret,
+                        "this conversation id belongs to someone else",
+                    ))
+                }
+                None => {}
+            }
+            if let Some((sig, expires)) = &n.pow {
+                let fresh = tx.execute(
+                    "INSERT OR IGNORE INTO pow_used(signature, expires_at) VALUES (?1, ?2)",
+                    params![sig, expires],
+                )?;
+                if fresh == 0 {
+                    return Err(Error::refused(
+                        ErrorCode::PowReplayed,
+                        "this proof-of-work was used already; solve a new one",
+                    ));
+                }
+            }
+            tx.execute(
+                "INSERT INTO conversations(site, id, secret_hash, visitor_key, created_at, last_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![n.site, n.conversation, n.secret_hash, n.visitor_key, at],
+            )?;
+            let s = insert(
+                tx,
+                &n.site,
+                &n.conversation,
+                Kind::Started,
+                Some(&n.id),
+                Some(&n.body),
+                Some(&n.visitor_key),
+                Some(&n.ip),
+                None,
+                at,
+            )?;
+            Ok(Some(s))
+        }
+        Write::Message {
+            site,
+            conversation,
+            id,
+            body,
+        } => {
+            if let Some(s) =
+                existing(tx, site, id, Kind::Message)?.or(existing(tx, site, id, Kind::Started)?)
+            {
+                return Ok(Some(s));
+            }
+            if !conversation_exists(tx, site, conversation)? {
+                return Err(unknown_conversation());
+            }
+            let s = insert(
+                tx,
+                site,
+                conversation,
+                Kind::Message,
+                Some(id),
+                Some(body),
+                None,
+                None,
+                None,
+                at,
+            )?;
+            Ok(Some(s))
+        }
+        Write::Presence {
+            site,
+            conversation,
+            online,
+        } => {
+            if !conversation_exists(tx, site, conversation)? {
+                return Ok(None);
+            }
+            let s = insert(
+                tx,
+                site,
+                conversation,
+                Kind::Presence,
+                None,
+                None,
+                None,
+                None,
+                Some(*online),
+                at,
+            )?;
+            Ok(Some(s))
+        }
+        Write::Reply {
+            site,
+            conversation,
+            id,
+            body,
+        } => {
+            if let Some(s) = existing(tx, site, id, Kind::Reply)? {
+                return Ok(Some(s));
+            }
+            if !conversation_exists(tx, site, conversation)? {
+                return Err(unknown_conversation());
+            }
+            let s = insert(
+                tx,
+                site,
+                conversation,
+                Kind::Reply,
+                Some(id),
+                Some(body),
+                None,
+                None,
+                None,
+                at,
+            )?;
+            Ok(Some(s))
+        }
+        Write::Delete {
+            site,
+            conversation,
+            id,
+        } => {
+            if let Some(s) = existing(tx, site, id, Kind::Deleted)? {
+                return Ok(Some(s));
+            }
+            if !conversation_exists(tx, site, conversation)? {
+                return Err(unknown_conversation());
+            }
+            // The ciphertext goes at once; only the marker that it existed stays.
+            tx.execute(
+                "UPDATE entries SET body = NULL WHERE site = ?1 AND id = ?2 AND kind = 'reply'",
+                params![site, id],
+            )?;
+            let s = insert(
+                tx,
+                site,
+                conversation,
+                Kind::Deleted,
+                Some(id),
+                None,
+                None,
+                None,
+                None,
+                at,
+            )?;
+            Ok(Some(s))
+        }
+        Write::Forget { site, conversation } => {
+            tx.execute(
+                "DELETE FROM entries WHERE site = ?1 AND conversation = ?2",
+                [site, conversation],
+            )?;
+            tx.execute(
+                "DELETE FROM conversations WHERE site = ?1 AND id = ?2",
+                [site, conversation],
+            )?;
+            Ok(None)
+        }
+        Write::DeskAck { site, upto } => {
+            tx.execute(
+                "UPDATE sites SET desk_cursor = max(desk_cursor, ?2) WHERE id = ?1",
+                params![site, *upto as i64],
+            )?;
+            // Once the desk has them, the relay needs neither the visitor's address nor the
+            // presence trail.
+            tx.execute(
+                "UPDATE entries SET ip = NULL WHERE site = ?1 AND seq <= ?2 AND ip IS NOT NULL",
+                params![site, *upto as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM entries WHERE site = ?1 AND seq <= ?2 AND kind = 'presence'",
+                params![site, *upto as i64],
+            )?;
+            Ok(None)
+        }
+        Write::Config { site, config } => {
+            tx.execute(
+                "UPDATE sites SET config = ?2 WHERE id = ?1",
+                params![site, config],
+            )?;
+            Ok(None)
+        }
+        Write::Retention { before } => {
+            tx.execute(
+                "DELETE FROM entries WHERE (site, conversation) IN
+                   (SELECT site, id FROM conversations WHERE last_at < ?1)",
+                [before],
+            )?;
+            tx.execute("DELETE FROM conversations WHERE last_at < ?1", [before])?;
+            tx.execute(
+                "DELETE FROM pow_used WHERE expires_at < ?1",
+                [now_ms() / 1000],
+            )?;
+            Ok(None)
+        }
+    }
+}
