@@ -98,6 +98,7 @@ async fn demo(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
         })
         .unwrap_or("127.0.0.1");
     let page = DEMO
+        .replace("{{RELAY_WS}}", &format!("ws://{host}"))
         .replace("{{RELAY}}", &format!("http://{host}"))
         .replace("{{SITE}}", &site);
     (

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ulid } from './codec';
+import { isOpen, nextOpening, formatOpening } from './hours';
+import { pickLang, translator } from './i18n';
+import { Thread, utf8Length } from './messages';
+import { solve } from './pow';
+
+describe('proof-of-work', () => {
+  it('finds the number the challenge hides and builds the ALTCHA payload', async () => {
+    const salt = 'abc123?expires=99999999999&';
+    const challenge = createHash('sha256').update(salt + 737).digest('hex');
+    const payload = JSON.parse(atob(await solve({ algorithm: 'SHA-256', challenge, salt, signature: 'sig', maxnumber: 1000 })));
+    expect(payload).toEqual({ algorithm: 'SHA-256', challenge, number: 737, salt, signature: 'sig' });
+  });
+  it('gives up past maxnumber', async () => {
+    const challenge = createHash('sha256').update('s' + 50).digest('hex');
+    await expect(solve({ algorithm: 'SHA-256', challenge, salt: 's', signature: '', maxnumber: 10 })).rejects.toThrow();
+  });
+});
+
+describe('opening hours', () => {
+  const spans: [number, number][] = [
+    [1000, 2000],
+    [5000, 6000],
+  ];
+  it('knows open from closed and finds the next opening', () => {
+    expect(isOpen(spans, 1500)).toBe(true);
+    expect(isOpen(spans, 2000)).toBe(false);
+    expect(nextOpening(spans, 2500)).toBe(5000);
+    expect(nextOpening(spans, 7000)).toBeNull();
+  });
+  it("formats in the clinic's time zone, not the browser's", () => {
+    const at = Date.UTC(2026, 10, 23, 2, 0); // Monday 09:00 in Phnom Penh
+    expect(formatOpening(at, 'en', 'Asia/Phnom_Penh')).toMatch(/Monday.*09:00/);
+    expect(formatOpening(at, 'en', 'UTC')).toMatch(/Monday.*02:00/);
+  });
+});
+
+describe('languages', () => {
+  it('falls back from region to language to English', () => {
+    expect(pickLang('ar-JO')).toBe('ar');
+    expect(pickLang('km')).toBe('km');
+    expect(pickLang('fr-FR')).toBe('en');
+    expect(pickLang(undefined)).toBe('en');
+  });
+  it('fills placeholders and every language has every key', () => {
+    expect(translator('en')('answerFrom', { time: 'Mon 09:00' })).toBe("We'll answer from Mon 09:00");
+    const keys = ['open', 'deleted', 'storageText', 'relay.rate_limited', 'tooLong'];
+    for (const lang of ['ar', 'km', 'vi']) {
+      for (const k of keys) expect(translator(lang)(k)).not.toBe(translator('en')(k));
+    }
+  });
+});
+
+describe('the thread', () => {
+  it('shows each id once, in relay order, pending ones last', () => {
+    const th = new Thread();
+    th.upsert({ id: 'b', from: 'visitor', text: 'pending', pending: true });
+    expect(th.upsert({ id: 'a', from: 'desk', text: 'hi', seq: 3, at: 1 })).toBe(true);
+    expect(th.upsert({ id: 'a', from: 'desk', text: 'hi', seq: 3, at: 1 })).toBe(false);
+    expect(th.list.map((m) => m.id)).toEqual(['a', 'b']);
+    th.acked('b', 2, 5);
+    expect(th.list.map((m) => m.id)).toEqual(['b', 'a']);
+    th.deleted('a', 4, 6);
+    expect(th.get('a')).toMatchObject({ deleted: true, text: '' });
+    th.deleted('z', 9, 9);
+    expect(th.get('z')).toMatchObject({ deleted: true, from: 'desk' });
+  });
+  it('counts bytes as UTF-8 and makes sortable ULIDs', () => {
+    expect(utf8Length('abc')).toBe(3);
+    expect(utf8Length('ស')).toBe(3);
+    const a = ulid(1000);
+    const b = ulid(2000);
+    expect(a).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(a < b).toBe(true);
+  });
+});
