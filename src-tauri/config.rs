@@ -2,7 +2,9 @@
 //! line or the environment (documented in docs/operator-guide.md). A flag wins over its
 //! variable: `--db PATH` (FRONTDESK_DB), `--keyring os|none` (FRONTDESK_KEYRING),
 //! `--workstation NAME` (FRONTDESK_WORKSTATION), `--idle-lock-seconds N`
-//! (FRONTDESK_IDLE_LOCK_SECONDS).
+//! (FRONTDESK_IDLE_LOCK_SECONDS), and a built-in relay: `--relay-listen ADDR`
+//! (FRONTDESK_RELAY_LISTEN), `--relay-data DIR`, `--relay-tls-cert FILE`, `--relay-tls-key FILE`,
+//! `--relay-allow-plain-http 1`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,11 +57,25 @@ fn from(args: Vec<String>, default_dir: PathBuf) -> DeskConfig {
             .collect()
     });
     let idle_lock_secs = var("FRONTDESK_IDLE_LOCK_SECONDS").and_then(|v| v.parse().ok());
+    let relay = var("FRONTDESK_RELAY_LISTEN")
+        .and_then(|a| a.parse().ok())
+        .map(|listen| frontdesk_host::RelayOptions {
+            listen,
+            data: var("FRONTDESK_RELAY_DATA")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| db_path.with_extension("relay")),
+            tls: var("FRONTDESK_RELAY_TLS_CERT")
+                .zip(var("FRONTDESK_RELAY_TLS_KEY"))
+                .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))),
+            allow_plain_http: var("FRONTDESK_RELAY_ALLOW_PLAIN_HTTP").as_deref() == Some("1"),
+            settings: frontdesk_relay::Settings::default(),
+        });
     DeskConfig {
         db_path,
         keyring,
         workstation,
         idle_lock_secs,
+        relay,
     }
 }
 

@@ -25,6 +25,22 @@ pub struct DeskConfig {
     /// Locks the screen after this many idle seconds instead of the clinic's setting (a kiosk
     /// or a test may want it shorter).
     pub idle_lock_secs: Option<u64>,
+    /// Run a relay inside the desk (LAN, kiosk, demo) and pair the clinic with it.
+    pub relay: Option<frontdesk_host::RelayOptions>,
+}
+
+/// The website chat's connection, as the UI shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChatStatus {
+    /// off, connecting, connected, retrying, or failed (the host could not start).
+    pub state: String,
+    pub relay_url: Option<String>,
+    /// A stable code, e.g. relay.bad_token or host.unreachable.
+    pub last_error: Option<String>,
+    /// The relay running inside this desk, if any: its address and the demo page.
+    pub built_in_url: Option<String>,
+    pub demo_page: Option<String>,
 }
 
 /// Who is logged in, as the UI may see it: no token.
@@ -113,6 +129,9 @@ struct State {
     tried_keyring: bool,
     /// Who is logged in. Whether the session is locked is the core's to say.
     held: Option<Session>,
+    /// The relay link and senders, running while the clinic is open.
+    host: Option<frontdesk_host::Host>,
+    host_error: Option<String>,
 }
 
 type OpenHook = Box<dyn Fn(&Clinic) + Send + Sync>;
@@ -152,8 +171,43 @@ impl Desk {
         if let Some(hook) = self.on_open.lock().unwrap().as_ref() {
             hook(&clinic);
         }
-        st.clinic = Some(Arc::new(clinic));
+        let clinic = Arc::new(clinic);
+        match frontdesk_host::Host::start(clinic.clone(), self.cfg.relay.clone()) {
+            Ok(h) => st.host = Some(h),
+            // The desk works without the chat; the chat status says why it is down.
+            Err(e) => st.host_error = Some(e.code().to_owned()),
+        }
+        st.clinic = Some(clinic);
         st.open_error = None;
+    }
+
+    /// The website chat's connection.
+    pub fn chat_status(&self) -> DeskResult<ChatStatus> {
+        self.token()?;
+        let st = self.state();
+        Ok(match &st.host {
+            None => ChatStatus {
+                state: "failed".into(),
+                relay_url: None,
+                last_error: st.host_error.clone(),
+                built_in_url: None,
+                demo_page: None,
+            },
+            Some(h) => {
+                let s = h.status();
+                let state = serde_json::to_value(s.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                ChatStatus {
+                    state,
+                    relay_url: s.relay_url,
+                    last_error: s.last_error,
+                    built_in_url: h.relay().map(|r| r.url.clone()),
+                    demo_page: h.relay().map(|r| format!("{}/demo", r.url)),
+                }
+            }
+        })
     }
 
     /// Where the desk stands. The first call tries the keyring, so that a normal start goes

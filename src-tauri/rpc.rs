@@ -11,7 +11,7 @@ use std::time::Instant;
 use frontdesk_core::{ErrorBody, NewClinic, Request, Response, Secret};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{Desk, DeskStatus, SessionView, SetUpClinic};
+use crate::desk::{ChatStatus, Desk, DeskStatus, SessionView, SetUpClinic};
 use crate::error::{DeskError, DeskResult};
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +47,8 @@ pub enum Call {
     Shown {
         screen: String,
     },
+    /// The website chat's connection state.
+    ChatStatus,
     Door(Request),
 }
 
@@ -58,6 +60,7 @@ pub enum Reply {
     Passphrase(String),
     SetUp(SetUpClinic),
     Session(SessionView),
+    ChatStatus(ChatStatus),
     Door(Response),
     Done,
 }
@@ -103,6 +106,7 @@ pub fn dispatch(desk: &Desk, started: Instant, call: Call) -> DeskResult<Reply> 
             }
             Reply::Done
         }
+        Call::ChatStatus => Reply::ChatStatus(desk.chat_status()?),
         Call::Door(req) => Reply::Door(desk.door(req)?),
     })
 }

@@ -29,6 +29,7 @@ fn shell() -> Shell {
         keyring: Some(Arc::new(MemoryKeyStore::new())),
         workstation: "desk-test".into(),
         idle_lock_secs: None,
+        relay: None,
     };
     // The real context: the capability in tauri.conf.json decides what the window may call.
     let app = crate::builder::<MockRuntime>(Instant::now())

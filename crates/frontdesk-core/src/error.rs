@@ -192,6 +192,12 @@ pub const ERROR_CODES: &[&str] = &[
     "validation.too_long",
     "validation.too_many",
     "validation.unknown_staff",
+    "validation.url",
+    "validation.questions",
+    "validation.sms_gateway",
+    "validation.desk_token",
+    "validation.quote",
+    "validation.not_own_message",
 ];
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

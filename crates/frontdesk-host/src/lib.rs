@@ -37,8 +37,14 @@ impl Host {
             .thread_name("frontdesk-host")
             .enable_all()
             .build()?;
+        // On a thread of its own: the caller may itself be a runtime's worker (the desk's IPC
+        // runs on Tauri's blocking pool), where blocking on another runtime is refused.
         let embedded = match relay {
-            Some(opts) => Some(runtime.block_on(embedded::start(&clinic, opts))?),
+            Some(opts) => Some(std::thread::scope(|s| {
+                s.spawn(|| runtime.block_on(embedded::start(&clinic, opts)))
+                    .join()
+                    .expect("the relay start-up thread does not panic")
+            })?),
             None => None,
         };
         let status = status::Shared::default();

@@ -1,0 +1,5 @@
+//! The relay's integration tests: the real `frontdesk-relay` binary on 127.0.0.1, driven over
+//! HTTP and WebSocket the way the widget and the desk drive it.
+
+mod bad_input;
+mod support;
