@@ -2,21 +2,24 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/frontdesk-target
 APP := $(CARGO_TARGET_DIR)/debug/frontdesk
 
-.PHONY: run test setup ui bench screenshots
+.PHONY: run test setup ui widget bench screenshots
 
 run: setup
 	scripts/run-demo.sh
 
-test: setup ui
+test: setup ui widget
 	@if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; \
 	else echo "make test: rustfmt is not installed; skipping the format check"; fi
 	cd ui/desk && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
 	cd ui/desk && npx vitest run
+	cd ui/widget && npx tsc --noEmit && npx vitest run && node scripts/size.mjs
+	cargo build --workspace --bins
 	cargo test --workspace
 	cargo test -p frontdesk --features ts --lib bindings
 	cargo build -p frontdesk
 	tests/os_keyring.sh
 	tests/desk_e2e.sh $(APP)
+	tests/widget_e2e.sh $(CARGO_TARGET_DIR)/debug
 
 setup:
 	scripts/setup.sh
@@ -25,12 +28,16 @@ setup:
 ui:
 	cd ui/desk && npx vite build --logLevel warn
 
-bench: setup ui
+# The chat widget, built into ui/widget/dist/widget.js, which the relay embeds.
+widget:
+	cd ui/widget && npx vite build --logLevel warn
+
+bench: setup ui widget
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
 	cargo build --release -p frontdesk -p frontdesk-admin
 	tests/desk_bench.sh $(CARGO_TARGET_DIR)/release/frontdesk
 
 # A current set of screenshots of the main screens for the README.
-screenshots: setup ui
+screenshots: setup ui widget
 	cargo build -p frontdesk
 	FRONTDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots tests/desk_e2e.sh $(APP)

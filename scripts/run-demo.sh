@@ -7,6 +7,7 @@ DB="$DEMO_DIR/clinic.db"
 export FRONTDESK_PASSPHRASE=${FRONTDESK_PASSPHRASE:-demo recovery passphrase}
 export FRONTDESK_ADMIN_PASSWORD=${FRONTDESK_ADMIN_PASSWORD:-demo-admin-password}
 (cd ui/desk && npx vite build --logLevel warn)
+(cd ui/widget && npx vite build --logLevel warn)
 cargo build --workspace
 ADMIN="${CARGO_TARGET_DIR:-target}/debug/frontdesk-admin"
 if [ ! -f "$DB" ]; then
@@ -19,4 +20,7 @@ fi
 echo "Demo clinic: $DB"
 echo "  First start on this PC: unlock with the recovery passphrase \"$FRONTDESK_PASSPHRASE\""
 echo "  Receptionist login: \"demo.dara\", password \"${FRONTDESK_DEMO_PASSWORD:-frontdesk-demo}\""
-exec "${CARGO_TARGET_DIR:-target}/debug/frontdesk" --db "$DB"
+RELAY=${FRONTDESK_DEMO_RELAY:-127.0.0.1:8787}
+echo "  Website chat: the desk runs a relay on $RELAY; open http://$RELAY/demo in a browser"
+echo "  and chat with the clinic (Website chat in the desk shows it)."
+exec "${CARGO_TARGET_DIR:-target}/debug/frontdesk" --db "$DB" --relay-listen "$RELAY"

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   webkit2gtk-driver                       # WebKitWebDriver, behind tauri-driver, for the e2e test
   imagemagick                             # `import`: the e2e test's screenshots of the window
   gnome-keyring                           # a real Secret Service for the OS keyring test
+  chromium                                # the visitor's browser in the widget tests
 )
 
 missing=()
@@ -36,7 +37,7 @@ fi
 
 # npm packages, exactly as locked, whenever the lock file changed since the last install.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-for dir in ui/desk tests/e2e; do
+for dir in ui/desk ui/widget tests/e2e; do
   if [ ! -f "$ROOT/$dir/node_modules/.package-lock.json" ] \
      || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules/.package-lock.json" ]; then
     echo "setup: npm ci in $dir"
