@@ -5,6 +5,7 @@ mod support;
 mod audit;
 mod auth;
 mod backup;
+mod chat;
 mod clients;
 mod keys;
 mod permissions;

@@ -63,6 +63,15 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             seed: Some(1),
             staff_password: Secret::new("x"), // too short: a permitted caller gets a validation error
         }),
+        Permission::ChatRead => Request::ConversationList {
+            unanswered_only: false,
+            limit: None,
+        },
+        // No such message: a permitted caller gets "not found", never a refusal.
+        Permission::ChatReply => Request::ChatDelete {
+            message_id: ulid::Ulid::new().to_string(),
+        },
+        Permission::ChatConfigure => Request::ChatSettingsGet,
     }
 }
 
@@ -104,7 +113,7 @@ fn every_cell_of_the_matrix_is_enforced_and_audited() {
     }
     assert_eq!(cells, MATRIX.len() * 4);
     // Every permission has a row.
-    assert_eq!(MATRIX.len(), 14);
+    assert_eq!(MATRIX.len(), 17);
 }
 
 #[test]

@@ -3,4 +3,5 @@
 //! behaves like the widget (it resends whatever was not acknowledged, with the same ids).
 
 mod faults;
+mod sms;
 mod support;
