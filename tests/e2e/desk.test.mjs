@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import * as OTPAuth from 'otpauth';
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:net';
 
 const APP = process.env.FRONTDESK_APP;
 const DRIVER = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444/';
@@ -299,8 +301,20 @@ test('wrong passwords lock the account and say how long to wait', async () => {
   await snap('12-lockout');
 });
 
+// A free port for the relay the desk runs inside itself.
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+let relayPort;
+
 test('a restart opens the clinic from the keyring straight to the login screen', async () => {
-  await start(['--db', db]);
+  relayPort = await freePort();
+  await start(['--db', db, '--relay-listen', `127.0.0.1:${relayPort}`]);
   await screen('login');
   await type('#login-name', ADMIN.login);
   await type('#login-password', ADMIN.password);
@@ -310,6 +324,46 @@ test('a restart opens the clinic from the keyring straight to the login screen',
   await screen('clients');
   await type('#client-search', 'ដារ៉ា');
   await driver.wait(async () => (await all('.results button.result')).length > 0, 5000);
+});
+
+test("a website visitor's chat reaches the desk in red, and the desk's reply reaches the visitor", async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    await click('#nav-chats');
+    await screen('chats');
+    await driver.wait(async () => (await $('[data-testid="chat-link"]').getAttribute('data-state')) === 'connected', 15_000, 'the desk connects to its relay');
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${relayPort}/demo`);
+    await page.evaluate(() => window.__frontdeskWidget.ready);
+    await page.click('[data-part=launcher]');
+    await page.fill('[data-field=name]', KHMER_NAME);
+    await page.fill('[data-field=question]', 'Can I book a check-up on Friday? <script>alert(1)</script>');
+    await page.check('[data-part=consent]');
+    await page.waitForTimeout(1600);
+    await page.click('[data-part=start]');
+    await page.locator('[data-part=message][data-from=visitor] [data-part=time]').waitFor({ timeout: 60_000 });
+
+    const row = await shown('[data-unanswered="true"]', 15_000);
+    assert.match(await row.getText(), new RegExp(KHMER_NAME));
+    await row.click();
+    await shown('[data-testid="conversation"]');
+    assert.match(await text('[data-side="visitor"] .text'), /<script>alert\(1\)<\/script>/, 'markup shows as text');
+    assert.equal(await text('[data-testid="chat-ip"]'), '127.0.0.1');
+    await accessible('website chat');
+    await click('[data-side="visitor"] [data-quote]');
+    await type('#chat-reply', 'Yes, Friday at 10:00 is free.');
+    await click('#chat-send');
+    await page.locator('[data-part=message][data-from=desk] .text', { hasText: 'Friday at 10:00' }).waitFor({ timeout: 15_000 });
+    assert.match(await page.textContent('[data-part=message][data-from=desk] [data-part=quote]'), /check-up on Friday/);
+    await driver.wait(async () => (await all('[data-unanswered="true"]')).length === 0, 5000, 'answered: no longer red');
+    await snap('14-website-chat');
+  } finally {
+    await browser.close();
+  }
 });
 
 test('without the keyring the recovery passphrase opens the clinic', async () => {
