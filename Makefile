@@ -36,6 +36,9 @@ bench: setup ui widget
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
 	cargo build --release -p frontdesk -p frontdesk-admin
 	tests/desk_bench.sh $(CARGO_TARGET_DIR)/release/frontdesk
+	cargo build --release -p frontdesk-relay -p frontdesk-host --example relay_load
+	$(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay
+	cd ui/widget && node scripts/size.mjs
 
 # A current set of screenshots of the main screens for the README.
 screenshots: setup ui widget

@@ -208,8 +208,11 @@ async fn visitor_socket(
     // Frames up to four times the useful size are read and refused politely; beyond that the
     // socket is closed without reading further.
     let hard_limit = relay.settings.max_frame() * 4;
+    // Small buffers: visitors send a few small frames, and 10,000 of them must fit in memory.
     ws.max_message_size(hard_limit)
         .max_frame_size(hard_limit)
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| visitor::run(relay, site.id, ip, socket))
 }
 

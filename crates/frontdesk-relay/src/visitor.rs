@@ -272,7 +272,11 @@ async fn bind_start(
             ));
         }
         let (signature, expires) = relay.pow.verify(pow.as_deref())?;
-        if relay.store.pow_used(&signature)? {
+        // A retry racing its first copy (on another socket) finds the proof-of-work spent by
+        // that copy's commit after `repeat` was read; the store answers it as a repeat.
+        if relay.store.pow_used(&signature)?
+            && relay.store.conversation_secret(site, &conversation)? != Some(secret_hash.clone())
+        {
             return Err(Error::refused(
                 ErrorCode::PowReplayed,
                 "this proof-of-work was used already; solve a new one",

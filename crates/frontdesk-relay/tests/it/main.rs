@@ -2,4 +2,6 @@
 //! HTTP and WebSocket the way the widget and the desk drive it.
 
 mod bad_input;
+mod chat;
+mod http;
 mod support;

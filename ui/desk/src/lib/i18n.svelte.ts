@@ -83,6 +83,17 @@ export function formatDateTime(iso: string): string {
   }).format(d);
 }
 
+/** A moment to the second, for chat messages: when exactly it was written. */
+export function formatExact(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(i18n.locale, {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+    timeZone: i18n.timeZone,
+  }).format(d);
+}
+
 /** A calendar date (YYYY-MM-DD) with no time zone of its own. */
 export function formatDate(ymd: string): string {
   const [y, m, d] = ymd.split('-').map(Number);
