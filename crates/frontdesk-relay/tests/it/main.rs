@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod chat;
+mod crash;
 mod http;
 mod support;
