@@ -754,3 +754,97 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(site: &str, conversation: &str, id: &str) -> Write {
+        Write::Start(NewConversation {
+            site: site.into(),
+            conversation: conversation.into(),
+            secret_hash: "h".into(),
+            visitor_key: "k".into(),
+            ip: "203.0.113.7".into(),
+            id: id.into(),
+            body: "ciphertext".into(),
+            pow: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn retention_and_forget_delete_everything_of_a_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Box::new(|_| {})).unwrap();
+        let (site, _) = store.add_site("Clinic").unwrap();
+        store.write(start(&site, "C1", "M1")).await.unwrap();
+        store.write(start(&site, "C2", "M2")).await.unwrap();
+        assert_eq!(
+            store.conversation_log(&site, "C1", 0, false).unwrap().len(),
+            1
+        );
+
+        store
+            .write(Write::Forget {
+                site: site.clone(),
+                conversation: "C1".into(),
+            })
+            .await
+            .unwrap();
+        assert!(store
+            .conversation_log(&site, "C1", 0, false)
+            .unwrap()
+            .is_empty());
+        assert!(store.conversation_secret(&site, "C1").unwrap().is_none());
+        assert_eq!(
+            store.conversation_log(&site, "C2", 0, false).unwrap().len(),
+            1,
+            "others stay"
+        );
+
+        // Retention: a cut-off before the last activity keeps it, one after deletes it.
+        store.write(Write::Retention { before: 0 }).await.unwrap();
+        assert_eq!(
+            store.conversation_log(&site, "C2", 0, false).unwrap().len(),
+            1
+        );
+        store
+            .write(Write::Retention {
+                before: now_ms() + 1000,
+            })
+            .await
+            .unwrap();
+        assert!(store
+            .conversation_log(&site, "C2", 0, false)
+            .unwrap()
+            .is_empty());
+        assert!(store.conversation_secret(&site, "C2").unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_repeated_write_answers_with_the_first_seq() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Box::new(|_| {})).unwrap();
+        let (site, _) = store.add_site("Clinic").unwrap();
+        let a = store
+            .write(start(&site, "C1", "M1"))
+            .await
+            .unwrap()
+            .unwrap();
+        let b = store
+            .write(start(&site, "C1", "M1"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a, b);
+        let m = || Write::Message {
+            site: site.clone(),
+            conversation: "C1".into(),
+            id: "M2".into(),
+            body: "x".into(),
+        };
+        let first = store.write(m()).await.unwrap().unwrap();
+        assert_eq!(store.write(m()).await.unwrap().unwrap(), first);
+        assert_eq!(store.desk_backlog(&site, 0, 100).unwrap().len(), 2);
+    }
+}
