@@ -78,9 +78,15 @@ test('a visitor chats with the desk end to end', async () => {
   assert.equal(conv.page_url, `${stack.url}/demo`);
   assert.equal(conv.ip, '127.0.0.1');
 
-  // The desk replies quoting the visitor; the visitor sees the quote and hears it.
+  // The desk replies quoting the visitor while the panel is closed: a sound, an unread badge.
+  await page.click('[data-part=launcher]');
+  assert.equal(await page.isVisible('[data-part=panel]'), false);
   const beepsBefore = await page.evaluate(() => window.__beeps);
   const reply = adminJson(stack.db, 'chat', 'reply', conv.id, 'Yes, Friday 10:00 works. <b>See you</b>', '--quote', conv.messages[0].id);
+  await page.locator('[data-part=badge]').waitFor({ timeout: 20000 });
+  assert.equal(await page.textContent('[data-part=badge]'), '1');
+  await page.click('[data-part=launcher]');
+  assert.equal(await page.isVisible('[data-part=badge]'), false, 'opening the chat clears the badge');
   const theirs = page.locator(`[data-part=message][data-id="${reply.id}"]`);
   await theirs.waitFor({ timeout: 20000 });
   assert.equal(await theirs.locator('.text').textContent(), 'Yes, Friday 10:00 works. <b>See you</b>');
