@@ -489,19 +489,32 @@ fn existing(tx: &Connection, site: &str, id: &str, kind: Kind) -> rusqlite::Resu
     .optional()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert(
-    tx: &Connection,
-    site: &str,
-    conversation: &str,
+/// One row for `entries`; what a kind doesn't carry stays `None`.
+struct NewEntry<'a> {
+    conversation: &'a str,
     kind: Kind,
-    id: Option<&str>,
-    body: Option<&str>,
-    visitor_key: Option<&str>,
-    ip: Option<&str>,
+    id: Option<&'a str>,
+    body: Option<&'a str>,
+    visitor_key: Option<&'a str>,
+    ip: Option<&'a str>,
     online: Option<bool>,
-    at: i64,
-) -> rusqlite::Result<Stored> {
+}
+
+impl<'a> NewEntry<'a> {
+    fn new(conversation: &'a str, kind: Kind) -> NewEntry<'a> {
+        NewEntry {
+            conversation,
+            kind,
+            id: None,
+            body: None,
+            visitor_key: None,
+            ip: None,
+            online: None,
+        }
+    }
+}
+
+fn insert(tx: &Connection, site: &str, e: NewEntry, at: i64) -> rusqlite::Result<Stored> {
     let seq = next_seq(tx, site)?;
     tx.prepare_cached(
         "INSERT INTO entries(site, seq, conversation, kind, id, body, visitor_key, ip, online, at)
@@ -510,20 +523,50 @@ fn insert(
     .execute(params![
         site,
         seq as i64,
-        conversation,
-        kind.as_str(),
-        id,
-        body,
-        visitor_key,
-        ip,
-        online.map(i64::from),
+        e.conversation,
+        e.kind.as_str(),
+        e.id,
+        e.body,
+        e.visitor_key,
+        e.ip,
+        e.online.map(i64::from),
         at
     ])?;
-    if kind != Kind::Presence {
+    if e.kind != Kind::Presence {
         tx.prepare_cached("UPDATE conversations SET last_at = ?3 WHERE site = ?1 AND id = ?2")?
-            .execute(params![site, conversation, at])?;
+            .execute(params![site, e.conversation, at])?;
     }
     Ok(Stored { seq, at })
+}
+
+/// A message from either side, stored once per id: a repeat answers with the first.
+fn add_message(
+    tx: &Connection,
+    site: &str,
+    conversation: &str,
+    kind: Kind,
+    id: &str,
+    body: &str,
+    at: i64,
+) -> Result<Option<Stored>> {
+    // A visitor's first message is stored as `started`; resent as a plain message, it is
+    // found there.
+    let first = match kind {
+        Kind::Message => existing(tx, site, id, Kind::Started)?,
+        _ => None,
+    };
+    if let Some(s) = existing(tx, site, id, kind)?.or(first) {
+        return Ok(Some(s));
+    }
+    if !conversation_exists(tx, site, conversation)? {
+        return Err(unknown_conversation());
+    }
+    let entry = NewEntry {
+        id: Some(id),
+        body: Some(body),
+        ..NewEntry::new(conversation, kind)
+    };
+    Ok(Some(insert(tx, site, entry, at)?))
 }
 
 fn conversation_exists(tx: &Connection, site: &str, conversation: &str) -> rusqlite::Result<bool> {
@@ -584,18 +627,14 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
                 params![n.site, n.conversation, n.secret_hash, n.visitor_key, at],
             )?;
-            let s = insert(
-                tx,
-                &n.site,
-                &n.conversation,
-                Kind::Started,
-                Some(&n.id),
-                Some(&n.body),
-                Some(&n.visitor_key),
-                Some(&n.ip),
-                None,
-                at,
-            )?;
+            let entry = NewEntry {
+                id: Some(&n.id),
+                body: Some(&n.body),
+                visitor_key: Some(&n.visitor_key),
+                ip: Some(&n.ip),
+                ..NewEntry::new(&n.conversation, Kind::Started)
+            };
+            let s = insert(tx, &n.site, entry, at)?;
             Ok(Some(s))
         }
         Write::Message {
@@ -603,29 +642,7 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
             conversation,
             id,
             body,
-        } => {
-            if let Some(s) =
-                existing(tx, site, id, Kind::Message)?.or(existing(tx, site, id, Kind::Started)?)
-            {
-                return Ok(Some(s));
-            }
-            if !conversation_exists(tx, site, conversation)? {
-                return Err(unknown_conversation());
-            }
-            let s = insert(
-                tx,
-                site,
-                conversation,
-                Kind::Message,
-                Some(id),
-                Some(body),
-                None,
-                None,
-                None,
-                at,
-            )?;
-            Ok(Some(s))
-        }
+        } => add_message(tx, site, conversation, Kind::Message, id, body, at),
         Write::Presence {
             site,
             conversation,
@@ -634,18 +651,11 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
             if !conversation_exists(tx, site, conversation)? {
                 return Ok(None);
             }
-            let s = insert(
-                tx,
-                site,
-                conversation,
-                Kind::Presence,
-                None,
-                None,
-                None,
-                None,
-                Some(*online),
-                at,
-            )?;
+            let entry = NewEntry {
+                online: Some(*online),
+                ..NewEntry::new(conversation, Kind::Presence)
+            };
+            let s = insert(tx, site, entry, at)?;
             Ok(Some(s))
         }
         Write::Reply {
@@ -653,27 +663,7 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
             conversation,
             id,
             body,
-        } => {
-            if let Some(s) = existing(tx, site, id, Kind::Reply)? {
-                return Ok(Some(s));
-            }
-            if !conversation_exists(tx, site, conversation)? {
-                return Err(unknown_conversation());
-            }
-            let s = insert(
-                tx,
-                site,
-                conversation,
-                Kind::Reply,
-                Some(id),
-                Some(body),
-                None,
-                None,
-                None,
-                at,
-            )?;
-            Ok(Some(s))
-        }
+        } => add_message(tx, site, conversation, Kind::Reply, id, body, at),
         Write::Delete {
             site,
             conversation,
@@ -690,18 +680,11 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
                 "UPDATE entries SET body = NULL WHERE site = ?1 AND id = ?2 AND kind = 'reply'",
                 params![site, id],
             )?;
-            let s = insert(
-                tx,
-                site,
-                conversation,
-                Kind::Deleted,
-                Some(id),
-                None,
-                None,
-                None,
-                None,
-                at,
-            )?;
+            let entry = NewEntry {
+                id: Some(id),
+                ..NewEntry::new(conversation, Kind::Deleted)
+            };
+            let s = insert(tx, site, entry, at)?;
             Ok(Some(s))
         }
         Write::Forget { site, conversation } => {
