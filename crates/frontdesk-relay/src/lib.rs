@@ -169,7 +169,11 @@ pub async fn serve(
     let service = app(relay).into_make_service_with_connect_info::<SocketAddr>();
     let result = match listen {
         Listen::Plain => {
-            let mut server = axum_server::from_tcp(listener)?.handle(handle);
+            // hyper's header timeout starts after its protocol detection, which waits for the
+            // first bytes untimed: a connection that sends nothing is bounded only by this one.
+            let mut server = axum_server::from_tcp(listener)?
+                .handle(handle)
+                .first_request_timeout(header_timeout);
             server
                 .http_builder()
                 .http1()
@@ -177,7 +181,9 @@ pub async fn serve(
             server.serve(service).await
         }
         Listen::Tls(config) => {
-            let mut server = axum_server::from_tcp_rustls(listener, config)?.handle(handle);
+            let mut server = axum_server::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .first_request_timeout(header_timeout);
             server
                 .http_builder()
                 .http1()

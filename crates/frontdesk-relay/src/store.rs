@@ -402,13 +402,15 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Write, Reply)>, on_commit: O
         let at = now_ms();
         let mut results: Vec<Result<Option<Stored>>> = Vec::with_capacity(batch.len());
         let mut touched: Vec<Committed> = vec![];
+        let mut erased = false;
         let outcome = (|| -> rusqlite::Result<()> {
             let mut tx =
                 conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for (w, _) in &batch {
                 // Each write gets a savepoint so one refused write doesn't undo its neighbours.
                 let sp = tx.savepoint()?;
-                let r = apply(&sp, w, at);
+                let mut erases = false;
+                let r = apply(&sp, w, at, &mut erases);
                 match &r {
                     Ok(Some(s)) => {
                         sp.commit()?;
@@ -424,12 +426,25 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<(Write, Reply)>, on_commit: O
                     Ok(None) => sp.commit()?,
                     Err(_) => drop(sp),
                 }
+                erased |= r.is_ok() && erases;
                 results.push(r);
             }
             tx.commit()
         })();
         match outcome {
             Ok(()) => {
+                // Erased ciphertext must not live on in the WAL's older frames: copy the pages
+                // back (secure_delete has zeroed the freed cells) and empty the WAL before
+                // anyone is told it is gone.
+                if erased {
+                    match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                        r.get::<_, i64>(0)
+                    }) {
+                        Ok(0) => {}
+                        Ok(_) => tracing::warn!("relay store checkpoint was blocked by a reader"),
+                        Err(e) => tracing::error!(error = %e, "relay store checkpoint failed"),
+                    }
+                }
                 if !touched.is_empty() {
                     on_commit(&touched);
                 }
@@ -581,7 +596,13 @@ fn unknown_conversation() -> Error {
     )
 }
 
-fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
+/// Runs one write. Sets `erases` when it removed ciphertext or an address, which must then be
+/// gone from the WAL as well before anyone is told.
+fn apply(tx: &Connection, w: &Write, at: i64, erases: &mut bool) -> Result<Option<Stored>> {
+    *erases = matches!(
+        w,
+        Write::Delete { .. } | Write::Forget { .. } | Write::Retention { .. }
+    );
     match w {
         Write::Start(n) => {
             let known: Option<(String, String)> = tx
@@ -676,10 +697,17 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
                 return Err(unknown_conversation());
             }
             // The ciphertext goes at once; only the marker that it existed stays.
-            tx.execute(
-                "UPDATE entries SET body = NULL WHERE site = ?1 AND id = ?2 AND kind = 'reply'",
-                params![site, id],
+            let n = tx.execute(
+                "UPDATE entries SET body = NULL
+                  WHERE site = ?1 AND id = ?2 AND kind = 'reply' AND conversation = ?3",
+                params![site, id, conversation],
             )?;
+            if n == 0 {
+                return Err(Error::refused(
+                    ErrorCode::BadRequest,
+                    "the desk can delete only its own replies in this conversation",
+                ));
+            }
             let entry = NewEntry {
                 id: Some(id),
                 ..NewEntry::new(conversation, Kind::Deleted)
@@ -705,10 +733,12 @@ fn apply(tx: &Connection, w: &Write, at: i64) -> Result<Option<Stored>> {
             )?;
             // Once the desk has them, the relay needs neither the visitor's address nor the
             // presence trail.
-            tx.execute(
+            let forgotten = tx.execute(
                 "UPDATE entries SET ip = NULL WHERE site = ?1 AND seq <= ?2 AND ip IS NOT NULL",
                 params![site, *upto as i64],
             )?;
+            // About once per conversation: then the address leaves the WAL too.
+            *erases = forgotten > 0;
             tx.execute(
                 "DELETE FROM entries WHERE site = ?1 AND seq <= ?2 AND kind = 'presence'",
                 params![site, *upto as i64],

@@ -72,7 +72,13 @@ pub async fn run(relay: Arc<Relay>, site: String, ip: IpAddr, mut ws: WebSocket)
                 let _ = socket::send(
                     &mut ws,
                     &error(
-                        Error::refused(ErrorCode::Timeout, "say start or resume within 10 seconds"),
+                        Error::refused(
+                            ErrorCode::Timeout,
+                            format!(
+                                "say start or resume within {} seconds",
+                                relay.settings.first_frame_timeout.as_secs()
+                            ),
+                        ),
                         None,
                     ),
                 )

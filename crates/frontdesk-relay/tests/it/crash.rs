@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::support::{seq, ulid, RelayProc, TestDesk, TestVisitor, Ws};
 
 const MESSAGES: usize = 200;
+const BURST: usize = 10;
 
 /// Connects, retrying while the relay is down.
 async fn reconnect(url: &str, token: Option<&str>) -> Ws {
@@ -27,9 +28,11 @@ async fn reconnect(url: &str, token: Option<&str>) -> Ws {
             req.headers_mut()
                 .insert("authorization", format!("Bearer {t}").parse().unwrap());
         }
-        if let Ok(Ok((ws, _))) =
-            tokio::time::timeout(Duration::from_secs(2), tokio_tungstenite::connect_async(req))
-                .await
+        if let Ok(Ok((ws, _))) = tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio_tungstenite::connect_async(req),
+        )
+        .await
         {
             return ws;
         }
@@ -47,18 +50,22 @@ fn text(v: &Value) -> String {
 
 /// The widget's side: sends the messages one after another without waiting for acks; after
 /// each reconnect resumes the conversation and sends every message not yet acknowledged again.
-/// `acked` starts with the conversation's first message.
+/// `acked` starts with the conversation's first message. Returns how many acknowledged messages
+/// were sent again (and acknowledged again with the same seq).
 async fn visitor(
     url: String,
     resume: Value,
     frames: Vec<(String, String)>,
     acked: Arc<Mutex<HashMap<String, u64>>>,
     progress: watch::Sender<usize>,
-) {
+) -> usize {
     let mut next = 0; // how many messages were handed to a socket at least once
     let mut sockets = 0;
+    let mut again = 0;
     let all = frames.len() + 1;
-    while acked.lock().unwrap().len() < all {
+    // Acknowledged messages sent again on the current socket, whose second ack is awaited.
+    let mut replayed: HashSet<String> = HashSet::new();
+    while acked.lock().unwrap().len() < all || !replayed.is_empty() {
         let mut ws = reconnect(&url, None).await;
         sockets += 1;
         assert!(sockets < 20, "too many reconnects");
@@ -82,25 +89,38 @@ async fn visitor(
         if !ready {
             continue;
         }
+        // Every message sent and not acknowledged goes again, and so do the last few that
+        // were (as from a widget whose tab closed before it saved those acks): the relay has
+        // those from before the kill and must answer them with their first seq.
         let mut queue: VecDeque<usize> = {
             let acked = acked.lock().unwrap();
+            let last_acked = (0..next).filter(|&i| acked.contains_key(&frames[i].0));
+            let replay: HashSet<usize> = last_acked.rev().take(10).collect();
+            replayed = replay.iter().map(|&i| frames[i].0.clone()).collect();
             (0..next)
-                .filter(|&i| !acked.contains_key(&frames[i].0))
+                .filter(|&i| replay.contains(&i) || !acked.contains_key(&frames[i].0))
                 .collect()
         };
-        let mut tick = tokio::time::interval(Duration::from_millis(2));
-        loop {
+        // Bursts, so that a kill finds several messages in flight: some committed but not yet
+        // acknowledged, some not yet read.
+        let mut tick = tokio::time::interval(Duration::from_millis(10));
+        'socket: loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    let i = match queue.pop_front() {
-                        Some(i) => i,
-                        None if next < frames.len() => {
-                            next += 1;
-                            next - 1
+                    for _ in 0..BURST {
+                        let i = match queue.pop_front() {
+                            Some(i) => i,
+                            None if next < frames.len() => {
+                                next += 1;
+                                next - 1
+                            }
+                            None => break,
+                        };
+                        if ws.feed(Message::text(frames[i].1.clone())).await.is_err() {
+                            break 'socket;
                         }
-                        None => continue,
-                    };
-                    if ws.send(Message::text(frames[i].1.clone())).await.is_err() {
+                    }
+                    if ws.flush().await.is_err() {
                         break;
                     }
                 }
@@ -118,10 +138,12 @@ async fn visitor(
                             let mut acked = acked.lock().unwrap();
                             if let Some(before) = acked.insert(id.clone(), seq(&f)) {
                                 assert_eq!(before, seq(&f), "{id} acknowledged with two seqs");
+                                again += 1;
                             }
+                            replayed.remove(&id);
                             progress.send_replace(acked.len());
-                            if acked.len() == all {
-                                return;
+                            if acked.len() == all && replayed.is_empty() {
+                                return again;
                             }
                         }
                         Some("error") => panic!("the relay refused a message: {f}"),
@@ -131,6 +153,7 @@ async fn visitor(
             }
         }
     }
+    again
 }
 
 /// The desk's side: resumes from its cursor after each reconnect, acknowledges every event it
@@ -265,10 +288,14 @@ async fn kill_9_mid_conversation_loses_nothing_acknowledged_and_duplicates_nothi
     tokio::time::sleep(Duration::from_millis(300)).await;
     relay.restart();
 
-    tokio::time::timeout(Duration::from_secs(40), visitor_task)
+    let again = tokio::time::timeout(Duration::from_secs(40), visitor_task)
         .await
         .expect("the visitor gets every message acknowledged")
         .unwrap();
+    assert!(
+        again >= 10,
+        "messages stored before the kill were sent again ({again})"
+    );
     let got = tokio::time::timeout(Duration::from_secs(40), desk_task)
         .await
         .expect("the desk gets every message")
@@ -279,7 +306,10 @@ async fn kill_9_mid_conversation_loses_nothing_acknowledged_and_duplicates_nothi
     assert_eq!(ids, order.iter().map(String::as_str).collect::<Vec<_>>());
     let acked = acked.lock().unwrap().clone();
     for (i, (s, id, text)) in got.iter().enumerate() {
-        assert_eq!(acked[id], *s, "message {i}: the desk's seq is the visitor's ack");
+        assert_eq!(
+            acked[id], *s,
+            "message {i}: the desk's seq is the visitor's ack"
+        );
         assert_eq!(*text, format!("message {i}"));
     }
     // Everything acknowledged before the kill survived with its seq.

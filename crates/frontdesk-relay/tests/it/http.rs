@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use frontdesk_proto::wire::DeskIn;
+use frontdesk_proto::wire::{DeskIn, SiteConfig};
 
 use crate::support::{
     http_get, recv_within, site_config, Recv, RelayProc, TestDesk, TestVisitor, WAIT,
@@ -77,7 +77,7 @@ async fn health_widget_and_site_config() {
     }
 
     // The desk says hello: the config is served, with CORS for any page, and it is online.
-    let desk = TestDesk::hello(&relay).await;
+    let mut desk = TestDesk::hello(&relay).await;
     let r = http_get(
         relay.port,
         &format!("/v1/sites/{}/config", relay.site),
@@ -93,7 +93,6 @@ async fn health_widget_and_site_config() {
     assert_eq!(c["desk_key"], desk.key.public_b64().as_str());
     assert_eq!(c["staff"][0]["name"], "Dara");
     assert_eq!(c["pow"], true);
-    // The relay's own text limit wins over the desk's.
     assert_eq!(c["max_text"], 4096);
 
     // A visitor bound to a conversation hears about the desk coming and going.
@@ -101,15 +100,19 @@ async fn health_widget_and_site_config() {
     let (_, ack) = visitor.start(&relay, "hello").await;
     assert_eq!(ack["t"], "ack");
 
-    // Connected but nobody logged in: offline.
+    // Connected but nobody logged in: offline. (And a desk can't raise the relay's text
+    // limit.)
     let key = desk.key.clone();
-    let mut desk = desk;
     desk.send(&DeskIn::Config {
-        config: site_config(&key, false),
+        config: SiteConfig {
+            max_text: 9999,
+            ..site_config(&key, false)
+        },
     })
     .await;
     desk.sync().await;
     wait_online(&relay, false).await;
+    assert_eq!(relay.config().await.json()["max_text"], 4096);
     desk.send(&DeskIn::Config {
         config: site_config(&key, true),
     })

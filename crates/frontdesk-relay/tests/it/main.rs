@@ -3,6 +3,8 @@
 
 mod bad_input;
 mod chat;
+mod cli;
 mod crash;
 mod http;
+mod privacy;
 mod support;

@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -74,6 +75,8 @@ pub struct RelayProc {
     pub site: String,
     pub token: String,
     pub https: bool,
+    /// The client side of TLS (trusting the test's certificate) for an https relay.
+    pub client_tls: Option<Arc<rustls::ClientConfig>>,
     args: Vec<String>,
     starts: usize,
 }
@@ -97,6 +100,11 @@ impl RelayProc {
     /// A fresh data directory with one site ("Test Clinic"), served on 127.0.0.1 with the test
     /// defaults and `flags`.
     pub fn start(flags: &[&str]) -> RelayProc {
+        RelayProc::start_on("127.0.0.1:0", flags)
+    }
+
+    /// The same on another listen address.
+    pub fn start_on(listen: &str, flags: &[&str]) -> RelayProc {
         let dir = tempfile::tempdir().unwrap();
         let (site, token) = site_add(dir.path(), "Test Clinic");
         let mut args: Vec<String> = vec![];
@@ -115,10 +123,11 @@ impl RelayProc {
             site,
             token,
             https,
+            client_tls: None,
             args,
             starts: 0,
         };
-        relay.spawn("127.0.0.1:0");
+        relay.spawn(listen);
         relay
     }
 
@@ -189,9 +198,32 @@ impl RelayProc {
         format!("/v1/sites/{}/visitor", self.site)
     }
 
-    /// A plain HTTP GET on this relay.
+    /// An HTTP (or, on an https relay, HTTPS) GET on this relay.
     pub async fn get(&self, path: &str) -> HttpResponse {
-        http_get(self.port, path, &[]).await
+        match &self.client_tls {
+            Some(tls) => {
+                let (port, path, tls) = (self.port, path.to_owned(), tls.clone());
+                tokio::task::spawn_blocking(move || https_get(port, &path, tls))
+                    .await
+                    .unwrap()
+            }
+            None => http_get(self.port, path, &[]).await,
+        }
+    }
+
+    /// Opens a WebSocket on this relay (through TLS on an https relay).
+    pub async fn ws(&self, req: Request) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let connector = self
+            .client_tls
+            .clone()
+            .map(tokio_tungstenite::Connector::Rustls);
+        tokio::time::timeout(
+            WAIT,
+            tokio_tungstenite::connect_async_tls_with_config(req, None, false, connector),
+        )
+        .await
+        .expect("WebSocket handshake in time")
+        .map(|(ws, _)| ws)
     }
 
     pub async fn config(&self) -> HttpResponse {
@@ -209,7 +241,7 @@ impl RelayProc {
 
     /// A new visitor socket (not yet bound to a conversation).
     pub async fn visitor_ws(&self) -> Ws {
-        ws_connect(self.visitor_request(None)).await.unwrap()
+        self.ws(self.visitor_request(None)).await.unwrap()
     }
 
     /// The visitor socket request, optionally as if a proxy said the visitor is at `ip`.
@@ -325,6 +357,29 @@ impl HttpResponse {
     pub fn code(&self) -> String {
         self.json()["code"].as_str().unwrap_or("<none>").to_owned()
     }
+}
+
+/// The same GET over TLS (rustls, blocking).
+pub fn https_get(port: u16, path: &str, tls: Arc<rustls::ClientConfig>) -> HttpResponse {
+    use std::io::{Read, Write};
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let conn = rustls::ClientConnection::new(tls, name).unwrap();
+    let sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(WAIT)).unwrap();
+    let mut s = rustls::StreamOwned::new(conn, sock);
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = vec![];
+    match s.read_to_end(&mut raw) {
+        Ok(_) => {}
+        // A server may close without a TLS close_notify after `Connection: close`.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !raw.is_empty() => {}
+        Err(e) => panic!("HTTPS GET {path}: {e}"),
+    }
+    parse_response(&raw)
 }
 
 /// A hand-written HTTP/1.1 GET to 127.0.0.1:port (Connection: close).
@@ -542,7 +597,7 @@ impl TestDesk {
         after: u64,
         config: Option<SiteConfig>,
     ) -> Result<TestDesk, tokio_tungstenite::tungstenite::Error> {
-        let ws = ws_connect(relay.desk_request(Some(&relay.token))).await?;
+        let ws = relay.ws(relay.desk_request(Some(&relay.token))).await?;
         let mut desk = TestDesk {
             ws,
             key,
@@ -558,6 +613,10 @@ impl TestDesk {
         send_json(&mut self.ws, frame).await;
     }
 
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.ws.send(msg).await.unwrap();
+    }
+
     /// The first frame (queued or new) that `pred` accepts.
     pub async fn next_where(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let visitors = &mut self.visitors;
@@ -571,14 +630,6 @@ impl TestDesk {
                 }
             })
             .await
-    }
-
-    /// The next `started` or `message` event (presence events stay queued).
-    pub async fn next_message(&mut self) -> Value {
-        self.next_where("a visitor message event", |f| {
-            f["t"] == "event" && f["event"]["kind"] != "presence"
-        })
-        .await
     }
 
     /// The event with this message id.
@@ -791,8 +842,8 @@ impl TestVisitor {
         self.inbox = Inbox::default();
     }
 
-    pub async fn connect_with(&mut self, req: Request) {
-        self.ws = Some(ws_connect(req).await.unwrap());
+    pub async fn connect_with(&mut self, relay: &RelayProc, req: Request) {
+        self.ws = Some(relay.ws(req).await.unwrap());
         self.inbox = Inbox::default();
     }
 
@@ -823,6 +874,11 @@ impl TestVisitor {
             (f["t"] == "ack" || f["t"] == "error") && f["id"] == id
         })
         .await
+    }
+
+    /// Takes every frame received and not yet taken.
+    pub fn take_queued(&mut self) -> Vec<Value> {
+        self.inbox.queue.drain(..).collect()
     }
 
     /// The next `error` frame (for frames the relay can't tie to an id).
