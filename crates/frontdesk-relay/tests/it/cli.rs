@@ -181,3 +181,27 @@ async fn serves_https_and_wss_with_the_operators_certificate() {
         "plain HTTP was served on the TLS port"
     );
 }
+
+#[tokio::test]
+async fn relay_toml_in_the_data_directory_configures_serve_and_a_typo_is_refused() {
+    let mut relay = RelayProc::start(&[]);
+    std::fs::write(relay.dir.path().join("relay.toml"), "max_text = 300\n").unwrap();
+    relay.restart();
+    let _desk = TestDesk::hello(&relay).await;
+    let config = relay.get(&format!("/v1/sites/{}/config", relay.site)).await;
+    let v: serde_json::Value = serde_json::from_slice(&config.body).unwrap();
+    assert_eq!(v["max_text"], 300, "the file's limit is the relay's");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relay.toml"), "max_txt = 300\n").unwrap();
+    let (code, _, err) = run_limited(
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("relay.toml") && err.contains("max_txt"),
+        "{err}"
+    );
+}
