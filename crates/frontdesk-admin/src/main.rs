@@ -441,10 +441,17 @@ fn serve(
     });
     let host = frontdesk_host::Host::start(std::sync::Arc::new(clinic), relay)
         .map_err(|e| Error::Io(e.to_string()))?;
-    if let Some(r) = host.relay() {
-        // Scripts read these lines.
-        println!("relay listening on {}", r.url);
-        println!("site id: {}", r.site);
+    match host.relay() {
+        Some(r) => {
+            // Scripts read these lines.
+            println!("relay listening on {}", r.url);
+            println!("site id: {}", r.site);
+        }
+        None if relay_listen.is_some() => eprintln!(
+            "frontdesk-admin: the built-in relay did not start [{}]; serving the relay link only",
+            host.status().last_error.unwrap_or_default()
+        ),
+        None => {}
     }
     println!("frontdesk host serving; stop with Ctrl-C");
     host.wait_for_shutdown();

@@ -44,7 +44,8 @@ pub(crate) async fn start(clinic: &Arc<Clinic>, opts: RelayOptions) -> Result<Em
         ))));
     }
     let relay = frontdesk_relay::open(&opts.data, opts.settings.clone())?;
-    let listener = std::net::TcpListener::bind(opts.listen)?;
+    let listener = std::net::TcpListener::bind(opts.listen)
+        .map_err(|e| Error::Relay(frontdesk_relay::Error::Io(e)))?;
     let addr = listener.local_addr()?;
     let listen = match &opts.tls {
         Some((cert, key)) => frontdesk_relay::tls_config(cert, key).await?,

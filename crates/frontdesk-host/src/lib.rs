@@ -25,6 +25,8 @@ pub struct Host {
     runtime: Option<tokio::runtime::Runtime>,
     status: status::Shared,
     relay: Option<EmbeddedRelay>,
+    /// Why the built-in relay did not start (its address taken, say): the link runs anyway.
+    relay_error: Option<String>,
 }
 
 impl Host {
@@ -39,13 +41,20 @@ impl Host {
             .build()?;
         // On a thread of its own: the caller may itself be a runtime's worker (the desk's IPC
         // runs on Tauri's blocking pool), where blocking on another runtime is refused.
-        let embedded = match relay {
-            Some(opts) => Some(std::thread::scope(|s| {
+        let started = relay.map(|opts| {
+            std::thread::scope(|s| {
                 s.spawn(|| runtime.block_on(embedded::start(&clinic, opts)))
                     .join()
                     .expect("the relay start-up thread does not panic")
-            })?),
-            None => None,
+            })
+        });
+        let (embedded, relay_error) = match started {
+            Some(Ok(r)) => (Some(r), None),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "the built-in relay did not start");
+                (None, Some(e.code().to_owned()))
+            }
+            None => (None, None),
         };
         let status = status::Shared::default();
         let events = events::bridge(&clinic);
@@ -55,11 +64,16 @@ impl Host {
             runtime: Some(runtime),
             status,
             relay: embedded,
+            relay_error,
         })
     }
 
     pub fn status(&self) -> LinkStatus {
-        self.status.get()
+        let mut s = self.status.get();
+        if s.last_error.is_none() {
+            s.last_error = self.relay_error.clone();
+        }
+        s
     }
 
     /// The built-in relay, if this host runs one.

@@ -2,6 +2,7 @@
 //! the clinic's desk) on 127.0.0.1, a real SQLCipher clinic, and a protocol-level visitor that
 //! behaves like the widget (it resends whatever was not acknowledged, with the same ids).
 
+mod embedded;
 mod faults;
 mod sms;
 mod support;
