@@ -30,7 +30,8 @@ use crate::door::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::staff::Avatar;
-use crate::{clock, outbox, validate};
+use crate::tasks::{self, Task};
+use crate::{clock, outbox, routing, validate};
 
 /// The most UTF-8 bytes of text in one message, both ways. The relay enforces the envelope
 /// size a message of this length can need.
@@ -150,6 +151,10 @@ pub struct ConversationSummary {
     pub unanswered: bool,
     pub visitor_online: bool,
     pub visitor_seen_at: Option<String>,
+    /// Who answers it now; `None` with `queued` when it waits for someone to be free.
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub queued: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -176,6 +181,8 @@ pub struct Conversation {
     pub messages: Vec<ChatMessage>,
     /// Clients whose email or phone matches the answers, when none is linked yet.
     pub client_matches: Vec<ClientSummary>,
+    /// The latest chat task, with its hand-overs: who answers this conversation, and why.
+    pub task: Option<Box<Task>>,
 }
 
 /// What the host needs to connect: where, with which token, from which cursor.
@@ -527,8 +534,12 @@ pub(crate) fn list(
         "SELECT c.id, c.client_id, cl.full_name, c.visitor_name, c.last_message_at, c.unanswered,
                 c.visitor_online, c.visitor_seen_at,
                 (SELECT CASE WHEN m.deleted_at IS NULL THEN m.body ELSE '' END || char(31) || m.side
-                   FROM chat_messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1)
+                   FROM chat_messages m WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1),
+                t.assignee_id, s.display_name, t.id IS NOT NULL AND t.assignee_id IS NULL
            FROM conversations c LEFT JOIN clients cl ON cl.id = c.client_id
+           LEFT JOIN tasks t ON t.conversation_id = c.id AND t.kind = 'chat'
+                AND t.status IN ('open', 'in_progress')
+           LEFT JOIN staff s ON s.id = t.assignee_id
           WHERE (?1 = 0 OR c.unanswered = 1)
           ORDER BY c.unanswered DESC, c.last_message_at DESC LIMIT ?2",
     )?;
@@ -548,6 +559,9 @@ pub(crate) fn list(
             unanswered: r.get(5)?,
             visitor_online: r.get(6)?,
             visitor_seen_at: r.get(7)?,
+            assignee_id: r.get(9)?,
+            assignee_name: r.get(10)?,
+            queued: r.get(11)?,
             last_text: excerpt(&text, EXCERPT_CHARS),
             last_side: if side == "desk" {
                 ChatSide::Desk
@@ -582,6 +596,7 @@ pub(crate) fn get(conn: &Connection, ctx: &Ctx, id: &str) -> Result<Conversation
                 unanswered: r.get("unanswered")?,
                 messages: vec![],
                 client_matches: vec![],
+                task: None,
             })
         })
         .optional()?
@@ -596,6 +611,7 @@ pub(crate) fn get(conn: &Connection, ctx: &Ctx, id: &str) -> Result<Conversation
     c.messages = st
         .query_map([id], message_row)?
         .collect::<rusqlite::Result<_>>()?;
+    c.task = tasks::for_conversation(conn, ctx.now, id)?.map(Box::new);
     if c.client_id.is_none() {
         let ids = matching_clients(
             conn,
@@ -750,6 +766,7 @@ pub(crate) fn reply(
         "UPDATE conversations SET unanswered = 0, last_message_at = ?2 WHERE id = ?1",
         params![conversation_id, ctx.stamp()],
     )?;
+    tasks::chat_answered(conn, ctx, conversation_id)?;
     outbox::push_relay(
         conn,
         ctx.now,
@@ -974,6 +991,7 @@ impl Clinic {
     /// host acknowledges to the relay only after this returns.
     pub fn ingest(&self, batch: &[Incoming]) -> Result<u64> {
         let now = self.now();
+        let online = self.sessions.online_staff(now, self.idle_timeout()?);
         let mut events = vec![];
         let cursor = {
             let mut conn = self.db();
@@ -982,6 +1000,11 @@ impl Clinic {
             let info = Clinic::info(&tx)?;
             let region = validate::region(&info.phone_region)?;
             let key = desk_key(&tx)?;
+            let moment = routing::Moment {
+                now,
+                tz: validate::time_zone(&info.time_zone)?,
+                online: &online,
+            };
             let mut cursor: u64 =
                 tx.query_row("SELECT cursor FROM chat_link", [], |r| r.get::<_, i64>(0))? as u64;
             for inc in batch {
@@ -989,6 +1012,14 @@ impl Clinic {
                     continue;
                 }
                 if let Some(ev) = ingest_one(&tx, &key, region, now, inc)? {
+                    if let Event::ChatMessage {
+                        conversation_id, ..
+                    } = &ev
+                    {
+                        // A visitor is waiting: the conversation's task and its assignee
+                        // commit with the message.
+                        events.extend(routing::chat_arrived(&tx, &moment, conversation_id)?);
+                    }
                     events.push(ev);
                 }
                 cursor = inc.seq;

@@ -214,13 +214,7 @@ impl Clinic {
                 clock::stamp(now)
             ],
         )?;
-        let ctx = Ctx {
-            now,
-            actor: Actor::Operator,
-            workstation: "setup".into(),
-            region,
-            tz,
-        };
+        let ctx = Ctx::new(now, Actor::Operator, "setup".into(), region, tz);
         let (admin, totp) = staff::create(
             &tx,
             &ctx,
@@ -401,6 +395,12 @@ impl Clinic {
             |r| r.get(0),
         )?;
         let token = self.sessions.start(&staff_id, &workstation, now);
+        drop(conn);
+        // Someone new is online: waiting chats may go to them. A failure here must not undo
+        // the login; the host's next tick tries again.
+        if let Err(e) = self.routing_tick() {
+            tracing::warn!(code = e.code(), "routing after login failed");
+        }
         Ok(Session {
             token,
             staff_id,
@@ -449,12 +449,10 @@ impl Clinic {
             None => Err(Error::SessionExpired),
             Some(cred) => self
                 .check_password(&tx, &cred, password, now)
-                .and_then(|()| {
-                    if cred.active {
-                        Ok(cred.role)
-                    } else {
-                        Err(Error::AccountInactive)
-                    }
+                .and(if cred.active {
+                    Ok(cred.role)
+                } else {
+                    Err(Error::AccountInactive)
                 }),
         };
         if result.is_ok() {

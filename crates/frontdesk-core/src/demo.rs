@@ -329,13 +329,7 @@ pub(crate) fn generate(
             .choose(&mut rng)
             .unwrap(),
         };
-        let born_ctx = Ctx {
-            now: at,
-            actor: author,
-            workstation: ctx.workstation.clone(),
-            region: ctx.region,
-            tz: ctx.tz,
-        };
+        let born_ctx = Ctx::new(at, author, ctx.workstation.clone(), ctx.region, ctx.tz);
         let saved = clients::create(conn, &born_ctx, None, &fields)?;
         history_entries += 1;
         let edits = if rng.gen_bool(0.3) {
@@ -356,13 +350,13 @@ pub(crate) fn generate(
                 _ => f.account_manager_id = staff_ids.choose(&mut rng).cloned(),
             }
             f.phones.truncate(validate::MAX_PHONES);
-            let edit_ctx = Ctx {
-                now: (at + Duration::days(rng.gen_range(1..=age_days.max(1)))).min(ctx.now),
-                actor: Actor::Staff(staff_ids.choose(&mut rng).cloned().unwrap_or_default()),
-                workstation: ctx.workstation.clone(),
-                region: ctx.region,
-                tz: ctx.tz,
-            };
+            let edit_ctx = Ctx::new(
+                (at + Duration::days(rng.gen_range(1..=age_days.max(1)))).min(ctx.now),
+                Actor::Staff(staff_ids.choose(&mut rng).cloned().unwrap_or_default()),
+                ctx.workstation.clone(),
+                ctx.region,
+                ctx.tz,
+            );
             let before = current.version;
             current = clients::update(conn, &edit_ctx, &current.id, current.version, &f)?.client;
             if current.version > before {

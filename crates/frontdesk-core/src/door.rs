@@ -24,7 +24,9 @@ use crate::demo::{self, DemoSpec, DemoSummary};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::permissions::{self, Permission, Role};
+use crate::routing::{self, RoutingSettings};
 use crate::staff::{self, NewStaff, Staff, StaffFields};
+use crate::tasks::{self, NewTask, Prefs, Task, TaskFields, TaskScope, TaskStatus};
 use crate::{clock, validate};
 
 pub const DEFAULT_PAGE: u32 = 25;
@@ -161,6 +163,45 @@ pub enum Request {
     ConversationCreateClient {
         id: String,
     },
+    TaskList {
+        scope: TaskScope,
+        #[serde(default)]
+        include_closed: bool,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    TaskGet {
+        id: String,
+    },
+    TaskCreate(NewTask),
+    TaskUpdate {
+        id: String,
+        expected_version: i64,
+        fields: TaskFields,
+    },
+    TaskSetStatus {
+        id: String,
+        status: TaskStatus,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Hands a task to `staff_id`, or back to routing when it is `None`.
+    TaskAssign {
+        id: String,
+        #[serde(default)]
+        staff_id: Option<String>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Hands a task to the next support tier, with a note for them.
+    TaskEscalate {
+        id: String,
+        note: String,
+    },
+    RoutingGet,
+    RoutingUpdate(RoutingSettings),
+    PrefsGet,
+    PrefsUpdate(Prefs),
 }
 
 impl Request {
@@ -193,6 +234,19 @@ impl Request {
                 Permission::ChatReply
             }
             ConversationCreateClient { .. } => Permission::ClientCreate,
+            TaskList {
+                scope: TaskScope::Mine,
+                ..
+            }
+            | TaskGet { .. }
+            | TaskCreate(_)
+            | TaskUpdate { .. }
+            | TaskSetStatus { .. }
+            | TaskAssign { .. }
+            | TaskEscalate { .. } => Permission::TaskWork,
+            TaskList { .. } => Permission::TaskManage,
+            RoutingGet | RoutingUpdate(_) => Permission::RoutingConfigure,
+            PrefsGet | PrefsUpdate(_) => Permission::OwnAccount,
         }
     }
 
@@ -231,6 +285,17 @@ impl Request {
             ChatDelete { .. } => "chat.delete",
             ConversationLinkClient { .. } => "chat.link_client",
             ConversationCreateClient { .. } => "chat.create_client",
+            TaskList { .. } => "task.list",
+            TaskGet { .. } => "task.get",
+            TaskCreate(_) => "task.create",
+            TaskUpdate { .. } => "task.update",
+            TaskSetStatus { .. } => "task.set_status",
+            TaskAssign { .. } => "task.assign",
+            TaskEscalate { .. } => "task.escalate",
+            RoutingGet => "routing.get",
+            RoutingUpdate(_) => "routing.update",
+            PrefsGet => "prefs.get",
+            PrefsUpdate(_) => "prefs.update",
         }
     }
 
@@ -255,6 +320,11 @@ impl Request {
             } => Some(("conversation", id.clone())),
             ChatDelete { message_id } => Some(("message", message_id.clone())),
             ClientConversations { client_id } => Some(("client", client_id.clone())),
+            TaskGet { id }
+            | TaskUpdate { id, .. }
+            | TaskSetStatus { id, .. }
+            | TaskAssign { id, .. }
+            | TaskEscalate { id, .. } => Some(("task", id.clone())),
             _ => None,
         }
     }
@@ -288,6 +358,10 @@ pub enum Response {
     Conversations(Vec<ConversationSummary>),
     Conversation(Conversation),
     ChatMessage(ChatMessage),
+    Tasks(Vec<Task>),
+    Task(Box<Task>),
+    Routing(RoutingSettings),
+    Prefs(Prefs),
     Done,
 }
 
@@ -298,9 +372,36 @@ pub(crate) struct Ctx {
     pub workstation: String,
     pub region: phonenumber::country::Id,
     pub tz: chrono_tz::Tz,
+    /// Staff with a live, unlocked session: routing's "online".
+    pub online: Vec<String>,
+    /// Events the work raised beyond its response (routing's hand-overs), told after commit.
+    pub events: std::cell::RefCell<Vec<Event>>,
 }
 
 impl Ctx {
+    pub fn new(
+        now: DateTime<Utc>,
+        actor: Actor,
+        workstation: String,
+        region: phonenumber::country::Id,
+        tz: chrono_tz::Tz,
+    ) -> Ctx {
+        Ctx {
+            now,
+            actor,
+            workstation,
+            region,
+            tz,
+            online: vec![],
+            events: Default::default(),
+        }
+    }
+    pub fn emit(&self, e: Event) {
+        self.events.borrow_mut().push(e);
+    }
+    pub fn emit_all(&self, es: Vec<Event>) {
+        self.events.borrow_mut().extend(es);
+    }
     pub fn stamp(&self) -> String {
         clock::stamp(self.now)
     }
@@ -458,13 +559,17 @@ impl Clinic {
             let mut conn = self.db();
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let info = Clinic::info(&tx)?;
-            let ctx = Ctx {
-                now: self.now(),
-                actor: caller.actor.clone(),
-                workstation: caller.workstation.clone(),
-                region: validate::region(&info.phone_region)?,
-                tz: validate::time_zone(&info.time_zone)?,
-            };
+            let now = self.now();
+            let mut ctx = Ctx::new(
+                now,
+                caller.actor.clone(),
+                caller.workstation.clone(),
+                validate::region(&info.phone_region)?,
+                validate::time_zone(&info.time_zone)?,
+            );
+            ctx.online = self
+                .sessions
+                .online_staff(now, chrono::Duration::minutes(info.idle_timeout_minutes));
             match self.work(&tx, &ctx, caller, req) {
                 Ok((resp, created, detail)) => {
                     let entry =
@@ -475,6 +580,9 @@ impl Clinic {
                             // Told only after the commit: a listener never hears of a
                             // change that was rolled back.
                             if let Some(ev) = Event::after(action, &resp) {
+                                self.listeners.send(ev);
+                            }
+                            for ev in ctx.events.take() {
                                 self.listeners.send(ev);
                             }
                             resp
@@ -508,6 +616,9 @@ impl Clinic {
     ) -> Result<(Response, Option<(&'static str, String)>, Option<String>)> {
         use Request::*;
         let plain = |r: Response| Ok((r, None, None));
+        let powers = tasks::Powers {
+            manage: caller.may(Permission::TaskManage),
+        };
         match req {
             ClinicGet => plain(Response::Clinic(Clinic::info(tx)?)),
             ClinicUpdate(s) => {
@@ -582,6 +693,7 @@ impl Clinic {
                 let s = staff::set_active(tx, ctx, &id, active)?;
                 if !active {
                     self.sessions.end_for(&id);
+                    tasks::release(tx, ctx, &id)?;
                 }
                 plain(Response::Staff(s))
             }
@@ -675,6 +787,64 @@ impl Clinic {
                 let (c, client) = chat::create_client(tx, ctx, &id)?;
                 Ok((Response::Conversation(c), Some(("client", client)), None))
             }
+            TaskList {
+                scope,
+                include_closed,
+                limit,
+            } => {
+                let limit = limit.unwrap_or(200).clamp(1, 1000);
+                let list = tasks::list(tx, ctx, scope, include_closed, limit)?;
+                let detail = Some(format!("results={}", list.len()));
+                Ok((Response::Tasks(list), None, detail))
+            }
+            TaskGet { id } => plain(Response::Task(Box::new(tasks::get_for(
+                tx, ctx, &powers, &id,
+            )?))),
+            TaskCreate(new) => {
+                let made = tasks::create(tx, ctx, &new)?;
+                let detail = Some(format!("tasks={}", made.len()));
+                let created = made.first().map(|t| ("task", t.id.clone()));
+                Ok((Response::Tasks(made), created, detail))
+            }
+            TaskUpdate {
+                id,
+                expected_version,
+                fields,
+            } => plain(Response::Task(Box::new(tasks::update(
+                tx,
+                ctx,
+                &powers,
+                &id,
+                expected_version,
+                &fields,
+            )?))),
+            TaskSetStatus { id, status, note } => {
+                let t = tasks::set_status(tx, ctx, &powers, &id, status, note.as_deref())?;
+                let detail = Some(format!("status={}", status.as_str()));
+                Ok((Response::Task(Box::new(t)), None, detail))
+            }
+            TaskAssign { id, staff_id, note } => {
+                let t = tasks::assign(tx, ctx, &powers, &id, staff_id.as_deref(), note.as_deref())?;
+                let detail = Some(match &t.assignee_id {
+                    Some(to) => format!("to={to} reason={}", t.reason.as_str()),
+                    None => "queued".into(),
+                });
+                Ok((Response::Task(Box::new(t)), None, detail))
+            }
+            TaskEscalate { id, note } => {
+                let t = tasks::escalate(tx, ctx, &powers, &id, &note)?;
+                let detail = Some(format!("min_tier={}", t.min_tier));
+                Ok((Response::Task(Box::new(t)), None, detail))
+            }
+            RoutingGet => plain(Response::Routing(routing::settings(tx)?)),
+            RoutingUpdate(settings) => {
+                let s = routing::update_settings(tx, &ctx.stamp(), &settings)?;
+                ctx.emit_all(routing::rebalance(tx, &tasks::moment(ctx))?);
+                let detail = Some(format!("strategy={}", s.strategy.as_str()));
+                Ok((Response::Routing(s), None, detail))
+            }
+            PrefsGet => plain(Response::Prefs(tasks::prefs(tx, ctx)?)),
+            PrefsUpdate(p) => plain(Response::Prefs(tasks::set_prefs(tx, ctx, &p)?)),
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
                 unreachable!("handled outside a transaction")
             }

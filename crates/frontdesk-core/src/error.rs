@@ -198,6 +198,12 @@ pub const ERROR_CODES: &[&str] = &[
     "validation.desk_token",
     "validation.quote",
     "validation.not_own_message",
+    "validation.no_higher_tier",
+    "validation.not_your_task",
+    "validation.date",
+    "validation.task_kind",
+    "validation.task_closed",
+    "validation.task_unassigned",
 ];
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

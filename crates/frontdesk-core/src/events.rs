@@ -8,6 +8,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::door::Response;
+use crate::routing::Reason;
+use crate::tasks::TaskKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -32,6 +34,20 @@ pub enum Event {
     },
     /// The relay link or the widget's settings changed: the host reconnects and republishes.
     ChatSettingsChanged,
+    /// A task was made, edited, handed over or closed, or joined or left the queue.
+    TaskChanged {
+        id: String,
+    },
+    /// A task has a new responsible person: their desk shows a popup, and so does the desk of
+    /// the person it was taken from (`from`).
+    TaskAssigned {
+        task_id: String,
+        assignee_id: String,
+        from: Option<String>,
+        task_kind: TaskKind,
+        reason: Reason,
+        conversation_id: Option<String>,
+    },
 }
 
 impl Event {

@@ -20,9 +20,11 @@ mod keys;
 mod outbox;
 mod permissions;
 mod rekey;
+mod routing;
 pub mod search;
 mod staff;
 mod store;
+mod tasks;
 mod validate;
 
 pub use audit::{Actor, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
@@ -46,8 +48,13 @@ pub use keys::{
 };
 pub use outbox::{Delivered, OutboxItem, OutboxKind, OutboxPayload, Sms};
 pub use permissions::{allowed, Permission, Role, MATRIX};
+pub use routing::{Reason, RoutingSettings, Strategy};
 pub use staff::{Avatar, NewStaff, Shift, Staff, StaffFields};
 pub use store::{migrations, schema_version, MIGRATION_FILES};
+pub use tasks::{
+    NewTask, Prefs, Priority, Task, TaskFields, TaskHistoryEntry, TaskKind, TaskNotice, TaskScope,
+    TaskStatus,
+};
 pub use validate::{MAX_NAME, MAX_NOTES, MAX_PHONES, MIN_PASSWORD_CHARS};
 
 pub(crate) use door::Ctx;

@@ -87,6 +87,13 @@ pub enum Permission {
     ChatReply,
     /// Set up the relay link, the widget's questions and the SMS gateway.
     ChatConfigure,
+    /// See and work one's own tasks, hand out tasks, hand one's own on or escalate them.
+    TaskWork,
+    /// See everyone's tasks (the team board) and the chats waiting in the queue, and hand any
+    /// of them to anyone.
+    TaskManage,
+    /// Choose the routing strategy and the answer time.
+    RoutingConfigure,
 }
 
 impl Permission {
@@ -109,6 +116,9 @@ impl Permission {
             Permission::ChatRead => "chat.read",
             Permission::ChatReply => "chat.reply",
             Permission::ChatConfigure => "chat.configure",
+            Permission::TaskWork => "task.work",
+            Permission::TaskManage => "task.manage",
+            Permission::RoutingConfigure => "routing.configure",
         }
     }
 }
@@ -138,6 +148,9 @@ pub const MATRIX: &[(Permission, [bool; 4])] = &[
     (Permission::ChatRead, [Y, Y, Y, Y]),
     (Permission::ChatReply, [Y, Y, Y, Y]),
     (Permission::ChatConfigure, [Y, N, N, N]),
+    (Permission::TaskWork, [Y, Y, Y, Y]),
+    (Permission::TaskManage, [Y, Y, Y, N]),
+    (Permission::RoutingConfigure, [Y, N, N, N]),
 ];
 
 pub fn allowed(role: Role, permission: Permission) -> bool {

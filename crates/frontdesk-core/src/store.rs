@@ -24,6 +24,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0002_chat.sql",
         include_str!("../../../migrations/0002_chat.sql"),
     ),
+    (
+        "0003_tasks.sql",
+        include_str!("../../../migrations/0003_tasks.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

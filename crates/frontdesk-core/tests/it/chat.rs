@@ -2,81 +2,11 @@
 //! through the outbox, encrypted so that only the visitor can read them, and the settings.
 
 use frontdesk_core::*;
-use frontdesk_proto::crypto::{Body, Side, VisitorKey};
+use frontdesk_proto::crypto::Side;
 use frontdesk_proto::wire::{DeskIn, VisitorEvent};
 use serde_json::json;
 
 use crate::support::*;
-
-struct Visitor {
-    key: VisitorKey,
-    conversation: String,
-}
-
-impl Visitor {
-    fn new() -> Visitor {
-        Visitor {
-            key: VisitorKey::generate(),
-            conversation: ulid::Ulid::new().to_string(),
-        }
-    }
-
-    fn seal(&self, desk_key: &str, id: &str, body: &Body) -> String {
-        self.key
-            .conversation_key(desk_key, &self.conversation)
-            .unwrap()
-            .seal(id, Side::Visitor, body)
-    }
-
-    fn started(
-        &self,
-        f: &Fixture,
-        seq: u64,
-        id: &str,
-        text: &str,
-        answers: serde_json::Value,
-    ) -> Incoming {
-        let desk_key = f.clinic.site_config().unwrap().desk_key;
-        let body = Body {
-            text: text.into(),
-            answers: answers.as_object().cloned(),
-            page: Some("https://clinic.example/contact".into()),
-            lang: Some("km".into()),
-            ..Body::default()
-        };
-        Incoming {
-            seq,
-            at: 1_772_416_800_123,
-            event: VisitorEvent::Started {
-                conversation: self.conversation.clone(),
-                visitor_key: self.key.public_b64(),
-                ip: "203.0.113.7".into(),
-                id: id.into(),
-                body: self.seal(&desk_key, id, &body),
-            },
-        }
-    }
-
-    fn message(&self, f: &Fixture, seq: u64, id: &str, text: &str) -> Incoming {
-        let desk_key = f.clinic.site_config().unwrap().desk_key;
-        Incoming {
-            seq,
-            at: 1_772_416_900_000 + seq as i64,
-            event: VisitorEvent::Message {
-                conversation: self.conversation.clone(),
-                id: id.into(),
-                body: self.seal(
-                    &desk_key,
-                    id,
-                    &Body {
-                        text: text.into(),
-                        ..Body::default()
-                    },
-                ),
-            },
-        }
-    }
-}
 
 fn id() -> String {
     ulid::Ulid::new().to_string()

@@ -9,5 +9,7 @@ mod chat;
 mod clients;
 mod keys;
 mod permissions;
+mod routing;
 mod search;
 mod store;
+mod tasks;

@@ -72,6 +72,16 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             message_id: ulid::Ulid::new().to_string(),
         },
         Permission::ChatConfigure => Request::ChatSettingsGet,
+        // No such task: a permitted caller gets "not found", never a refusal.
+        Permission::TaskWork => Request::TaskGet {
+            id: ulid::Ulid::new().to_string(),
+        },
+        Permission::TaskManage => Request::TaskList {
+            scope: TaskScope::Team,
+            include_closed: false,
+            limit: None,
+        },
+        Permission::RoutingConfigure => Request::RoutingGet,
     }
 }
 
@@ -113,7 +123,7 @@ fn every_cell_of_the_matrix_is_enforced_and_audited() {
     }
     assert_eq!(cells, MATRIX.len() * 4);
     // Every permission has a row.
-    assert_eq!(MATRIX.len(), 17);
+    assert_eq!(MATRIX.len(), 20);
 }
 
 #[test]

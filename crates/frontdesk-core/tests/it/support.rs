@@ -6,6 +6,8 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use frontdesk_core::clock::ManualClock;
 use frontdesk_core::*;
+use frontdesk_proto::crypto::{Body, Side, VisitorKey};
+use frontdesk_proto::wire::VisitorEvent;
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
@@ -141,6 +143,14 @@ impl Fixture {
         }
     }
 
+    pub fn staff_id(&self, login: &str) -> String {
+        self.raw_connection()
+            .query_row("SELECT id FROM staff WHERE login = ?1", [login], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
     /// The raw key, as the keyring holds it, for tests that tamper with the file directly.
     pub fn raw_connection(&self) -> rusqlite::Connection {
         raw_connection(&self.path, &self.keyring, self.clinic.id())
@@ -213,5 +223,76 @@ pub fn setup(name: &str) -> NewClinic {
         admin_name: "Admin".into(),
         admin_password: Secret::new(ADMIN_PASSWORD),
         recovery_passphrase: Secret::new(PASSPHRASE),
+    }
+}
+
+/// A website visitor with their own key, making the entries the relay would hand the desk.
+pub struct Visitor {
+    pub key: VisitorKey,
+    pub conversation: String,
+}
+
+impl Visitor {
+    pub fn new() -> Visitor {
+        Visitor {
+            key: VisitorKey::generate(),
+            conversation: ulid::Ulid::new().to_string(),
+        }
+    }
+
+    pub fn seal(&self, desk_key: &str, id: &str, body: &Body) -> String {
+        self.key
+            .conversation_key(desk_key, &self.conversation)
+            .unwrap()
+            .seal(id, Side::Visitor, body)
+    }
+
+    pub fn started(
+        &self,
+        f: &Fixture,
+        seq: u64,
+        id: &str,
+        text: &str,
+        answers: serde_json::Value,
+    ) -> Incoming {
+        let desk_key = f.clinic.site_config().unwrap().desk_key;
+        let body = Body {
+            text: text.into(),
+            answers: answers.as_object().cloned(),
+            page: Some("https://clinic.example/contact".into()),
+            lang: Some("km".into()),
+            ..Body::default()
+        };
+        Incoming {
+            seq,
+            at: 1_772_416_800_123,
+            event: VisitorEvent::Started {
+                conversation: self.conversation.clone(),
+                visitor_key: self.key.public_b64(),
+                ip: "203.0.113.7".into(),
+                id: id.into(),
+                body: self.seal(&desk_key, id, &body),
+            },
+        }
+    }
+
+    pub fn message(&self, f: &Fixture, seq: u64, id: &str, text: &str) -> Incoming {
+        let desk_key = f.clinic.site_config().unwrap().desk_key;
+        Incoming {
+            seq,
+            at: 1_772_416_900_000 + seq as i64,
+            event: VisitorEvent::Message {
+                conversation: self.conversation.clone(),
+                id: id.into(),
+                body: self.seal(
+                    &desk_key,
+                    id,
+                    &Body {
+                        text: text.into(),
+                        ..Body::default()
+                    },
+                ),
+            },
+        }
     }
 }
