@@ -1,5 +1,5 @@
-//! The clinic host's runtime around the core: the outbound relay link, the SMS sender, and
-//! optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
+//! The clinic host's runtime around the core: the outbound relay link, the SMS sender, the
+//! routing clock, and optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
 //! headless `frontdesk-admin serve` both start it with [`Host::start`].
 //!
 //! The core stays free of network code: the host moves frames between the relay and
@@ -9,6 +9,7 @@ mod embedded;
 mod error;
 mod events;
 mod link;
+mod routing;
 mod sms;
 mod status;
 
@@ -31,7 +32,7 @@ pub struct Host {
 
 impl Host {
     /// Starts the relay link (when the clinic has one configured, now or later), the SMS
-    /// sender, and the built-in relay when `relay` is given.
+    /// sender, the routing clock, and the built-in relay when `relay` is given.
     pub fn start(clinic: Arc<Clinic>, relay: Option<RelayOptions>) -> Result<Host> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -59,7 +60,8 @@ impl Host {
         let status = status::Shared::default();
         let events = events::bridge(&clinic);
         runtime.spawn(link::run(clinic.clone(), status.clone(), events.clone()));
-        runtime.spawn(sms::run(clinic, events));
+        runtime.spawn(sms::run(clinic.clone(), events));
+        runtime.spawn(routing::run(clinic));
         Ok(Host {
             runtime: Some(runtime),
             status,

@@ -4,5 +4,6 @@
 
 mod embedded;
 mod faults;
+mod routing;
 mod sms;
 mod support;

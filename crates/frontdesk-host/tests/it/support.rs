@@ -136,12 +136,18 @@ impl Stack {
     }
 
     pub fn relay(&self) -> Proc {
+        self.relay_with(&[])
+    }
+
+    /// The relay with extra `serve` flags (say, a higher limit on new chats from one address).
+    pub fn relay_with(&self, extra: &[&str]) -> Proc {
         let mut cmd = Command::new(bin("frontdesk-relay"));
         cmd.arg("--data")
             .arg(self.dir.path().join("relay"))
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .args(["--pow-max-number", "50", "--min-fill-ms", "0"])
-            .args(["--messages-per-conversation-per-minute", "1000000"]);
+            .args(["--messages-per-conversation-per-minute", "1000000"])
+            .args(extra);
         spawn_until(cmd, "listening on")
     }
 
