@@ -4,7 +4,8 @@
 //! `--workstation NAME` (FRONTDESK_WORKSTATION), `--idle-lock-seconds N`
 //! (FRONTDESK_IDLE_LOCK_SECONDS), and a built-in relay: `--relay-listen ADDR`
 //! (FRONTDESK_RELAY_LISTEN), `--relay-data DIR`, `--relay-tls-cert FILE`, `--relay-tls-key FILE`,
-//! `--relay-allow-plain-http 1`.
+//! `--relay-allow-plain-http 1`, and `--popups off` (FRONTDESK_POPUPS) for a desk that should
+//! not show OS popups.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,12 +71,19 @@ fn from(args: Vec<String>, default_dir: PathBuf) -> DeskConfig {
             allow_plain_http: var("FRONTDESK_RELAY_ALLOW_PLAIN_HTTP").as_deref() == Some("1"),
             settings: frontdesk_relay::Settings::default(),
         });
+    // "off" for a kiosk whose screen nobody watches; popups need a notification service.
+    let notifier: Option<Arc<dyn frontdesk_notify::Notifier>> =
+        match var("FRONTDESK_POPUPS").as_deref() {
+            Some("off") => None,
+            _ => Some(Arc::new(frontdesk_notify::DesktopNotifier::new())),
+        };
     DeskConfig {
         db_path,
         keyring,
         workstation,
         idle_lock_secs,
         relay,
+        notifier,
     }
 }
 

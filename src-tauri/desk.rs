@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use frontdesk_core::{
-    allowed, generate_recovery_passphrase, Clinic, ClinicInfo, Error, ErrorBody, KeyFile, KeyStore,
-    LoginRequest, NewClinic, Options, Permission, Principal, Request, Response, Role, Secret,
-    Session, Staff, TotpEnrollment, MATRIX,
+    allowed, generate_recovery_passphrase, Clinic, ClinicInfo, Error, ErrorBody, Event, KeyFile,
+    KeyStore, LoginRequest, NewClinic, Options, Permission, Principal, Request, Response, Role,
+    Secret, Session, Staff, TotpEnrollment, MATRIX,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,8 @@ pub struct DeskConfig {
     pub idle_lock_secs: Option<u64>,
     /// Run a relay inside the desk (LAN, kiosk, demo) and pair the clinic with it.
     pub relay: Option<frontdesk_host::RelayOptions>,
+    /// Where task popups go; `None`: no popups on this desk.
+    pub notifier: Option<Arc<dyn frontdesk_notify::Notifier>>,
 }
 
 /// The website chat's connection, as the UI shows it.
@@ -411,6 +413,28 @@ impl Desk {
         let token = self.token()?;
         clinic.keep_alive(&token).inspect_err(|e| self.note(e))?;
         Ok(())
+    }
+
+    /// The popup an event makes on this desk, for whoever is logged in here (alerts.rs).
+    pub fn popup_for(&self, ev: &Event) -> Option<frontdesk_notify::Popup> {
+        if !matches!(ev, Event::TaskAssigned { .. }) {
+            return None;
+        }
+        let (clinic, me) = {
+            let st = self.state();
+            (st.clinic.clone()?, st.held.as_ref()?.staff_id.clone())
+        };
+        let tz = clinic.public_info().ok()?.time_zone.parse().ok()?;
+        let notice = |id: &str| clinic.task_notice(id).ok().flatten();
+        crate::alerts::popup(
+            ev,
+            &crate::alerts::Here {
+                me: &me,
+                tz,
+                notice: &notice,
+                muted: clinic.popups_muted(&me).unwrap_or(false),
+            },
+        )
     }
 
     /// The one door, as the logged-in staff member.

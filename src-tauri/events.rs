@@ -1,20 +1,61 @@
-//! Core events reach the UI as the Tauri event `frontdesk://event`, one JSON `Event` each.
+//! Core events reach the UI as the Tauri event `frontdesk://event`, one JSON `Event` each; the
+//! desk also turns the ones meant for the person logged in here into OS popups (alerts.rs).
+//! A click on a popup reaches the UI as `frontdesk://open`, saying what to open.
 
 use std::sync::mpsc::Receiver;
 
 use frontdesk_core::Event;
-use tauri::{AppHandle, Emitter, Runtime};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 pub const CHANNEL: &str = "frontdesk://event";
+pub const OPEN: &str = "frontdesk://open";
 
-/// Forwards until the clinic closes (its senders drop and the loop ends).
-pub fn forward<R: Runtime>(app: AppHandle<R>, events: Receiver<Event>) {
+/// What a clicked popup asks the UI to open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "open", content = "id", rename_all = "snake_case")]
+pub enum Open {
+    Task(String),
+    Conversation(String),
+    /// The "my tasks" list (a grouped popup).
+    Tasks,
+}
+
+impl From<frontdesk_notify::Target> for Open {
+    fn from(t: frontdesk_notify::Target) -> Self {
+        match t {
+            frontdesk_notify::Target::Task(id) => Open::Task(id),
+            frontdesk_notify::Target::Conversation(id) => Open::Conversation(id),
+            frontdesk_notify::Target::Tasks => Open::Tasks,
+        }
+    }
+}
+
+/// Forwards until the clinic closes (its senders drop and the loop ends). `also` sees each
+/// event after the UI has been told (the popups).
+pub fn forward<R: Runtime>(
+    app: AppHandle<R>,
+    events: Receiver<Event>,
+    also: impl Fn(&Event) + Send + 'static,
+) {
     std::thread::Builder::new()
         .name("frontdesk-events".into())
         .spawn(move || {
             for ev in events {
-                let _ = app.emit(CHANNEL, ev);
+                let _ = app.emit(CHANNEL, &ev);
+                also(&ev);
             }
         })
         .expect("could not start the event thread");
+}
+
+/// A popup was clicked: bring the window forward and tell the UI what to open.
+pub fn open<R: Runtime>(app: &AppHandle<R>, target: frontdesk_notify::Target) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+    let _ = app.emit(OPEN, Open::from(target));
 }

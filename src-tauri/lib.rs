@@ -3,9 +3,11 @@
 //! - `desk`: the long-lived state (clinic file, open clinic, who is logged in), Tauri-free;
 //! - `rpc`: the one IPC entry, `rpc`, carrying the core's typed requests to the one door;
 //! - `events`: core events forwarded to the UI;
+//! - `alerts`: which events become an OS popup on this desk, and their texts;
 //! - `config`: where the clinic lives and how the desk behaves, from the environment;
 //! - `webkit`: how the web engine runs on Linux.
 
+pub mod alerts;
 pub mod config;
 pub mod desk;
 pub mod error;
@@ -34,11 +36,32 @@ pub fn builder<R: Runtime>(started: Instant) -> tauri::Builder<R> {
         .invoke_handler(tauri::generate_handler![rpc::rpc])
 }
 
-/// Gives the built app its desk, and forwards each opened clinic's events to the window.
+/// Gives the built app its desk, forwards each opened clinic's events to the window, and pops
+/// up the ones meant for whoever is logged in here.
 pub fn attach<R: Runtime>(app: &tauri::App<R>, config: DeskConfig) {
+    let notifier = config.notifier.clone();
     let desk = Arc::new(Desk::new(config));
+    let popups = notifier.map(|n| {
+        let handle = app.handle().clone();
+        Arc::new(frontdesk_notify::Popups::new(
+            n,
+            frontdesk_notify::GroupSettings::default(),
+            Arc::new(move |target| events::open(&handle, target)),
+        ))
+    });
     let handle = app.handle().clone();
-    desk.on_open(move |clinic| events::forward(handle.clone(), clinic.subscribe()));
+    let weak = Arc::downgrade(&desk);
+    desk.on_open(move |clinic| {
+        let (weak, popups) = (weak.clone(), popups.clone());
+        events::forward(handle.clone(), clinic.subscribe(), move |ev| {
+            let (Some(desk), Some(popups)) = (weak.upgrade(), popups.as_ref()) else {
+                return;
+            };
+            if let Some(p) = desk.popup_for(ev) {
+                popups.push(p);
+            }
+        })
+    });
     app.manage(desk);
 }
 

@@ -23,6 +23,10 @@ struct Shell {
 }
 
 fn shell() -> Shell {
+    shell_with(None)
+}
+
+fn shell_with(notifier: Option<Arc<dyn frontdesk_notify::Notifier>>) -> Shell {
     let dir = tempfile::tempdir().unwrap();
     let config = DeskConfig {
         db_path: dir.path().join("clinic.db"),
@@ -30,6 +34,7 @@ fn shell() -> Shell {
         workstation: "desk-test".into(),
         idle_lock_secs: None,
         relay: None,
+        notifier,
     };
     // The real context: the capability in tauri.conf.json decides what the window may call.
     let app = crate::builder::<MockRuntime>(Instant::now())
@@ -262,4 +267,71 @@ fn pages_from_elsewhere_cannot_call_the_desk() {
             .contains("rpc not allowed on window \\\"main\\\""),
         "a remote origin must be refused: {e}"
     );
+}
+
+type Click = Box<dyn FnOnce(frontdesk_notify::Target) + Send>;
+
+/// Records what would be put on screen, and keeps each popup's click for the test to make.
+#[derive(Default)]
+struct Recorder {
+    shown: Mutex<Vec<frontdesk_notify::Shown>>,
+    clicks: Mutex<Vec<Click>>,
+}
+
+impl frontdesk_notify::Notifier for Recorder {
+    fn show(&self, n: &frontdesk_notify::Shown, on_click: Click) -> frontdesk_notify::Result<u32> {
+        let mut shown = self.shown.lock().unwrap();
+        shown.push(n.clone());
+        self.clicks.lock().unwrap().push(on_click);
+        Ok(shown.len() as u32)
+    }
+}
+
+#[test]
+fn a_task_given_to_whoever_is_logged_in_pops_up_and_a_click_opens_it() {
+    let recorder = Arc::new(Recorder::default());
+    let s = shell_with(Some(recorder.clone()));
+    s.set_up_and_log_in();
+    let opened = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = opened.clone();
+    s.app.listen(crate::events::OPEN, move |e| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap());
+    });
+    let me = s.ok(json!({"call": "status"}))["data"]["session"]["staff_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let made = s.ok(json!({"call": "door", "args": {"op": "task_create", "args": {
+        "kind": "call_back", "title": "Call Mr Sok about his results",
+        "assignee_ids": [me], "priority": "normal",
+    }}}));
+    let task = made["data"]["data"][0]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    while recorder.shown.lock().unwrap().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    {
+        let shown = recorder.shown.lock().unwrap();
+        assert_eq!(shown.len(), 1, "one popup");
+        assert_eq!(shown[0].summary, "New call-back task");
+        // The popup names no client: the title stays inside the app.
+        assert!(!shown[0].body.contains("Sok"), "{}", shown[0].body);
+    }
+    let click = recorder.clicks.lock().unwrap().pop().unwrap();
+    click(frontdesk_notify::Target::Task(task.clone()));
+    assert_eq!(
+        opened.lock().unwrap().clone(),
+        vec![json!({"open": "task", "id": task})]
+    );
+    // Muted: the next task arrives, silently.
+    s.ok(json!({"call": "door", "args": {"op": "prefs_update", "args": {
+        "mute_popups": true, "mute_sounds": false,
+    }}}));
+    s.ok(json!({"call": "door", "args": {"op": "task_create", "args": {
+        "kind": "custom", "title": "Prepare the file", "assignee_ids": [me], "priority": "low",
+    }}}));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(recorder.shown.lock().unwrap().len(), 1);
 }

@@ -233,6 +233,7 @@ pub struct Prefs {
 pub struct TaskNotice {
     pub kind: TaskKind,
     pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
     /// Who handed it out (a colleague's name, never a client's).
     pub from_name: Option<String>,
     pub priority: Priority,
@@ -887,7 +888,7 @@ pub(crate) fn notice(conn: &Connection, id: &str) -> Result<Option<TaskNotice>> 
     Ok(conn
         .query_row(
             "SELECT t.kind, t.assignee_id, cb.display_name, t.priority, t.due_at,
-                    t.conversation_id, coalesce(a.mute_popups, 0)
+                    t.conversation_id, coalesce(a.mute_popups, 0), a.display_name
                FROM tasks t
                LEFT JOIN staff cb ON cb.id = t.created_by
                LEFT JOIN staff a ON a.id = t.assignee_id
@@ -897,6 +898,7 @@ pub(crate) fn notice(conn: &Connection, id: &str) -> Result<Option<TaskNotice>> 
                 Ok(TaskNotice {
                     kind: TaskKind::parse(&r.get::<_, String>(0)?),
                     assignee_id: r.get(1)?,
+                    assignee_name: r.get(7)?,
                     from_name: r.get(2)?,
                     priority: Priority::parse(&r.get::<_, String>(3)?),
                     due_at: r.get(4)?,
@@ -950,5 +952,18 @@ impl crate::clinic::Clinic {
     /// nothing beyond the task's kind and a colleague's name).
     pub fn task_notice(&self, task_id: &str) -> Result<Option<TaskNotice>> {
         notice(&self.db(), task_id)
+    }
+
+    /// Whether a staff member silenced their popups (their tasks arrive all the same).
+    pub fn popups_muted(&self, staff_id: &str) -> Result<bool> {
+        Ok(self
+            .db()
+            .query_row(
+                "SELECT mute_popups FROM staff WHERE id = ?1",
+                [staff_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
     }
 }

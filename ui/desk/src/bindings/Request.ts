@@ -4,8 +4,14 @@ import type { ClientFields } from "./ClientFields";
 import type { ClinicSettings } from "./ClinicSettings";
 import type { DemoSpec } from "./DemoSpec";
 import type { NewStaff } from "./NewStaff";
+import type { NewTask } from "./NewTask";
+import type { Prefs } from "./Prefs";
+import type { RoutingSettings } from "./RoutingSettings";
 import type { Secret } from "./Secret";
 import type { StaffFields } from "./StaffFields";
+import type { TaskFields } from "./TaskFields";
+import type { TaskScope } from "./TaskScope";
+import type { TaskStatus } from "./TaskStatus";
 
 export type Request = { "op": "clinic_get" } | { "op": "clinic_update", "args": ClinicSettings } | { "op": "client_search", "args": { query: string, cursor: string | null, limit: number | null, } } | { "op": "client_get", "args": { id: string, } } | { "op": "client_history", "args": { id: string, } } | { "op": "client_create", "args": { 
 /**
@@ -16,4 +22,4 @@ id: string | null, fields: ClientFields, } } | { "op": "client_update", "args": 
 /**
  * A ULID made where the reply is written, so a retried send never doubles it.
  */
-id: string | null, text: string, quote_id: string | null, } } | { "op": "chat_delete", "args": { message_id: string, } } | { "op": "conversation_link_client", "args": { id: string, client_id: string, } } | { "op": "conversation_create_client", "args": { id: string, } };
+id: string | null, text: string, quote_id: string | null, } } | { "op": "chat_delete", "args": { message_id: string, } } | { "op": "conversation_link_client", "args": { id: string, client_id: string, } } | { "op": "conversation_create_client", "args": { id: string, } } | { "op": "task_list", "args": { scope: TaskScope, include_closed: boolean, limit: number | null, } } | { "op": "task_get", "args": { id: string, } } | { "op": "task_create", "args": NewTask } | { "op": "task_update", "args": { id: string, expected_version: number, fields: TaskFields, } } | { "op": "task_set_status", "args": { id: string, status: TaskStatus, note: string | null, } } | { "op": "task_assign", "args": { id: string, staff_id: string | null, note: string | null, } } | { "op": "task_escalate", "args": { id: string, note: string, } } | { "op": "routing_get" } | { "op": "routing_update", "args": RoutingSettings } | { "op": "prefs_get" } | { "op": "prefs_update", "args": Prefs };
