@@ -303,10 +303,12 @@ fn a_task_given_to_whoever_is_logged_in_pops_up_and_a_click_opens_it() {
         .as_str()
         .unwrap()
         .to_string();
-    let made = s.ok(json!({"call": "door", "args": {"op": "task_create", "args": {
-        "kind": "call_back", "title": "Call Mr Sok about his results",
-        "assignee_ids": [me], "priority": "normal",
-    }}}));
+    let made = s.ok(
+        json!({"call": "door", "args": {"op": "task_create", "args": {
+            "kind": "call_back", "title": "Call Mr Sok about his results",
+            "assignee_ids": [me], "priority": "normal",
+        }}}),
+    );
     let task = made["data"]["data"][0]["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + std::time::Duration::from_secs(5);
     while recorder.shown.lock().unwrap().is_empty() && Instant::now() < deadline {
@@ -326,12 +328,16 @@ fn a_task_given_to_whoever_is_logged_in_pops_up_and_a_click_opens_it() {
         vec![json!({"open": "task", "id": task})]
     );
     // Muted: the next task arrives, silently.
-    s.ok(json!({"call": "door", "args": {"op": "prefs_update", "args": {
-        "mute_popups": true, "mute_sounds": false,
-    }}}));
-    s.ok(json!({"call": "door", "args": {"op": "task_create", "args": {
-        "kind": "custom", "title": "Prepare the file", "assignee_ids": [me], "priority": "low",
-    }}}));
+    s.ok(
+        json!({"call": "door", "args": {"op": "prefs_update", "args": {
+            "mute_popups": true, "mute_sounds": false,
+        }}}),
+    );
+    s.ok(
+        json!({"call": "door", "args": {"op": "task_create", "args": {
+            "kind": "custom", "title": "Prepare the file", "assignee_ids": [me], "priority": "low",
+        }}}),
+    );
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(recorder.shown.lock().unwrap().len(), 1);
 }
