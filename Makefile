@@ -14,10 +14,12 @@ test: setup ui widget
 	cd ui/desk && npx vitest run
 	cd ui/widget && npx tsc --noEmit && npx vitest run && node scripts/size.mjs
 	cargo build --workspace --bins
+	cargo build -p frontdesk-notify --features listener --bins
 	cargo test --workspace
 	cargo test -p frontdesk --features ts --lib bindings
 	cargo build -p frontdesk
 	tests/os_keyring.sh
+	tests/popups.sh
 	tests/desk_e2e.sh $(APP)
 	tests/widget_e2e.sh $(CARGO_TARGET_DIR)/debug
 

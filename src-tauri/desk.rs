@@ -415,7 +415,7 @@ impl Desk {
         Ok(())
     }
 
-    /// The popup an event makes on this desk, for whoever is logged in here (alerts.rs).
+    /// The popup an event makes on this desk, for whoever is logged in here.
     pub fn popup_for(&self, ev: &Event) -> Option<frontdesk_notify::Popup> {
         if !matches!(ev, Event::TaskAssigned { .. }) {
             return None;
@@ -426,9 +426,9 @@ impl Desk {
         };
         let tz = clinic.public_info().ok()?.time_zone.parse().ok()?;
         let notice = |id: &str| clinic.task_notice(id).ok().flatten();
-        crate::alerts::popup(
+        frontdesk_notify::alerts::popup(
             ev,
-            &crate::alerts::Here {
+            &frontdesk_notify::alerts::Here {
                 me: &me,
                 tz,
                 notice: &notice,

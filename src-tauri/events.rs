@@ -1,5 +1,6 @@
 //! Core events reach the UI as the Tauri event `frontdesk://event`, one JSON `Event` each; the
-//! desk also turns the ones meant for the person logged in here into OS popups (alerts.rs).
+//! desk also turns the ones meant for the person logged in here into OS popups
+//! (`frontdesk_notify::alerts`).
 //! A click on a popup reaches the UI as `frontdesk://open`, saying what to open.
 
 use std::sync::mpsc::Receiver;

@@ -3,11 +3,9 @@
 //! - `desk`: the long-lived state (clinic file, open clinic, who is logged in), Tauri-free;
 //! - `rpc`: the one IPC entry, `rpc`, carrying the core's typed requests to the one door;
 //! - `events`: core events forwarded to the UI;
-//! - `alerts`: which events become an OS popup on this desk, and their texts;
 //! - `config`: where the clinic lives and how the desk behaves, from the environment;
 //! - `webkit`: how the web engine runs on Linux.
 
-pub mod alerts;
 pub mod config;
 pub mod desk;
 pub mod error;

@@ -17,10 +17,12 @@
 //! so a long steady stream costs at most one Notify call per window and keeps updating that
 //! same popup, and once a window passes in silence the next popup is immediate again.
 //!
-//! [`Popups`] drives the grouper on a thread of its own, so that a caller never waits on D-Bus;
+//! [`alerts`] decides which of the core's events become a popup for the person logged in at a
+//! desk, and words it. [`Popups`] drives the grouper on a thread of its own, so that a caller never waits on D-Bus;
 //! [`DesktopNotifier`] is the real [`Notifier`]. With the `listener` feature, [`listener`] is a
 //! recording notification server for tests on a real session bus.
 
+pub mod alerts;
 // The freedesktop notification service over D-Bus; other platforms have no popups yet.
 #[cfg(all(unix, not(target_os = "macos")))]
 mod desktop;

@@ -1,4 +1,4 @@
-//! Which core events become an OS popup on this desk, and what it says. Tauri-free.
+//! Which core events become an OS popup on a desk, and what it says.
 //!
 //! A popup is for the person logged in here: a task given to them, or (when the clinic sets
 //! an answer time) a chat of theirs passed on because they did not answer. Popups name no
@@ -8,9 +8,9 @@
 //!
 //! The texts are English for now; the desk's catalogues do not reach the shell yet.
 
+use crate::{Popup, PopupKind, Target};
 use chrono::DateTime;
 use frontdesk_core::{Event, Priority, Reason, TaskKind, TaskNotice};
-use frontdesk_notify::{Popup, PopupKind, Target};
 
 /// What the popup rules need to know about the desk right now.
 pub struct Here<'a> {
