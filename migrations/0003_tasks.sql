@@ -51,7 +51,7 @@ CREATE TABLE tasks (
 CREATE UNIQUE INDEX tasks_open_chat ON tasks (conversation_id)
     WHERE kind = 'chat' AND status IN ('open', 'in_progress');
 -- A person's load, counted per decision.
-CREATE INDEX tasks_chat_load ON tasks (assignee_id)
+CREATE INDEX tasks_chat_load ON tasks (assignee_id, kind, status)
     WHERE kind = 'chat' AND status IN ('open', 'in_progress');
 CREATE INDEX tasks_assignee ON tasks (assignee_id, status, seq);
 CREATE INDEX tasks_queue ON tasks (seq) WHERE assignee_id IS NULL AND status = 'open';

@@ -58,7 +58,6 @@ use serde::{Deserialize, Serialize};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::staff::Shift;
 
 /// How the clinic spreads chats that no rule above the strategy decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,7 +222,9 @@ impl Candidate {
     }
 }
 
-pub(crate) fn on_shift(hours: &[Shift], tz: chrono_tz::Tz, now: DateTime<Utc>) -> bool {
+/// The shift rule in Rust: the reference the SQL form (`ON_SHIFT_SQL`) is tested against.
+#[cfg(test)]
+fn on_shift(hours: &[crate::staff::Shift], tz: chrono_tz::Tz, now: DateTime<Utc>) -> bool {
     let local = now.with_timezone(&tz);
     let (day, time) = (local.weekday(), local.time());
     hours
@@ -231,35 +232,69 @@ pub(crate) fn on_shift(hours: &[Shift], tz: chrono_tz::Tz, now: DateTime<Utc>) -
         .any(|s| s.day == day && s.start <= time && time < s.end)
 }
 
-const CANDIDATE_SQL: &str = "
-    SELECT s.id, s.seq, s.experience, s.support_tier, s.chat_capacity, s.working_hours,
-           s.last_assigned_at,
-           (SELECT count(*) FROM tasks t
-             WHERE t.assignee_id = s.id AND t.kind = 'chat' AND t.status IN ('open', 'in_progress'))
-      FROM staff s WHERE s.active = 1";
+/// Whether a staff row's working hours (JSON, as `staff.rs` writes them) cover `:day` and
+/// `:time`, in SQL: parsing every colleague's hours in Rust for each decision cost more than the
+/// rest of the decision together. `on_shift` is the same rule in Rust; a test holds them equal.
+const ON_SHIFT_SQL: &str = "EXISTS (SELECT 1 FROM json_each(s.working_hours) h
+      WHERE h.value ->> '$.day' = :day
+        AND h.value ->> '$.start' <= :time AND :time < h.value ->> '$.end')";
 
-fn candidate_row(m: &Moment, r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
-    let id: String = r.get(0)?;
-    let hours: Vec<Shift> = serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default();
-    Ok(Candidate {
-        online: m.online.contains(&id),
-        on_shift: on_shift(&hours, m.tz, m.now),
-        id,
-        seq: r.get(1)?,
-        experience: r.get(2)?,
-        tier: r.get(3)?,
-        capacity: r.get(4)?,
-        last_assigned_at: r.get(6)?,
-        load: r.get(7)?,
-    })
+fn candidate_sql(filter: &str) -> String {
+    format!(
+        "SELECT s.id, s.seq, s.experience, s.support_tier, s.chat_capacity, {ON_SHIFT_SQL},
+                s.last_assigned_at,
+                (SELECT count(*) FROM tasks t WHERE t.assignee_id = s.id AND t.kind = 'chat'
+                    AND t.status IN ('open', 'in_progress'))
+           FROM staff s WHERE s.active = 1 AND {filter}"
+    )
+}
+
+/// The clinic's local weekday and time, as the working hours are written.
+fn local_day_time(m: &Moment) -> (String, String) {
+    let local = m.now.with_timezone(&m.tz);
+    (
+        local.weekday().to_string(),
+        local.time().format("%H:%M:%S%.f").to_string(),
+    )
+}
+
+fn candidates(
+    conn: &Connection,
+    m: &Moment,
+    filter: &str,
+    key: &str,
+    value: &str,
+) -> Result<Vec<Candidate>> {
+    let (day, time) = local_day_time(m);
+    let online: HashSet<&str> = m.online.iter().map(String::as_str).collect();
+    let mut st = conn.prepare_cached(&candidate_sql(filter))?;
+    let rows = st.query_map(
+        &[
+            (":day", &day as &dyn rusqlite::ToSql),
+            (":time", &time),
+            (key, &value),
+        ][..],
+        |r| {
+            let id: String = r.get(0)?;
+            Ok(Candidate {
+                online: online.contains(id.as_str()),
+                id,
+                seq: r.get(1)?,
+                experience: r.get(2)?,
+                tier: r.get(3)?,
+                capacity: r.get(4)?,
+                on_shift: r.get(5)?,
+                last_assigned_at: r.get(6)?,
+                load: r.get(7)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// One active staff member, or `None` if deactivated or unknown.
 fn candidate(conn: &Connection, m: &Moment, id: &str) -> Result<Option<Candidate>> {
-    Ok(conn
-        .prepare_cached(&format!("{CANDIDATE_SQL} AND s.id = ?1"))?
-        .query_row([id], |r| candidate_row(m, r))
-        .optional()?)
+    Ok(candidates(conn, m, "s.id = :id", ":id", id)?.pop())
 }
 
 /// The online, active staff: the only ones a strategy may pick.
@@ -267,12 +302,14 @@ fn pool(conn: &Connection, m: &Moment) -> Result<Vec<Candidate>> {
     if m.online.is_empty() {
         return Ok(vec![]);
     }
-    let mut st = conn.prepare_cached(&format!(
-        "{CANDIDATE_SQL} AND s.id IN (SELECT value FROM json_each(?1))"
-    ))?;
     let ids = serde_json::to_string(m.online).expect("ids serialize");
-    let rows = st.query_map([ids], |r| candidate_row(m, r))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    candidates(
+        conn,
+        m,
+        "s.id IN (SELECT value FROM json_each(:ids))",
+        ":ids",
+        &ids,
+    )
 }
 
 /// Rule 4: the strategy's pick among `pool`, which the caller has not yet filtered.
@@ -742,6 +779,7 @@ pub(crate) fn escalate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::staff::Shift;
 
     fn c(id: &str, seq: i64) -> Candidate {
         Candidate {
@@ -952,6 +990,67 @@ mod tests {
             order.push(p.id.clone());
         }
         assert_eq!(order, ["a", "c", "a", "c"]);
+    }
+
+    /// The SQL form of the shift rule (used for every decision) and the Rust one agree, minute
+    /// by minute around the edges, with seconds and fractions.
+    #[test]
+    fn the_sql_shift_rule_matches_the_rust_one() {
+        use chrono::{NaiveTime, TimeZone, Weekday};
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE staff (working_hours TEXT)")
+            .unwrap();
+        let tz: chrono_tz::Tz = "Asia/Ho_Chi_Minh".parse().unwrap();
+        let hours = vec![
+            Shift {
+                day: Weekday::Mon,
+                start: NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+                end: NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+            },
+            Shift {
+                day: Weekday::Mon,
+                start: NaiveTime::from_hms_opt(13, 0, 0).unwrap(),
+                end: NaiveTime::from_hms_milli_opt(17, 30, 15, 500).unwrap(),
+            },
+            Shift {
+                day: Weekday::Sun,
+                start: NaiveTime::MIN,
+                end: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            },
+        ];
+        conn.execute(
+            "INSERT INTO staff VALUES (?1)",
+            [serde_json::to_string(&hours).unwrap()],
+        )
+        .unwrap();
+        let sql = format!("SELECT {ON_SHIFT_SQL} FROM staff s");
+        let start = tz
+            .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut checked = 0;
+        for step in 0..(2 * 24 * 60 * 2) {
+            // Every 30 s over Sunday and Monday, plus a sub-second offset now and then.
+            let now = start
+                + Duration::seconds(step * 30)
+                + Duration::milliseconds(if step % 7 == 0 { 500 } else { 0 });
+            let m = Moment {
+                now,
+                tz,
+                online: &[],
+            };
+            let (day, time) = local_day_time(&m);
+            let in_sql: bool = conn
+                .query_row(
+                    &sql,
+                    rusqlite::named_params! {":day": day, ":time": time},
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(in_sql, on_shift(&hours, tz, now), "{now}");
+            checked += in_sql as usize;
+        }
+        assert!(checked > 1000, "the shifts were found at all");
     }
 
     #[test]

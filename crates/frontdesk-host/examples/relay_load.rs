@@ -5,9 +5,13 @@
 //! - `latency`: a visitor message to its commit in the desk's database, through the relay;
 //! - `throughput`: messages per second the relay acknowledges (each after its own durable
 //!   commit), and how many per second reach the desk's database;
-//! - `sockets`: how many visitor WebSockets the relay holds at once, and its resident memory.
+//! - `sockets`: how many visitor WebSockets the relay holds at once, and its resident memory;
+//! - `popup` (not part of `all`; needs a D-Bus session, e.g. under `dbus-run-session`): a new
+//!   chat from a visitor to the Notify call of its popup on the assignee's desk, through the
+//!   relay, the desk's commit and routing, the popup rules and the real notification client,
+//!   recorded by a notification server on the same session bus.
 //!
-//! `cargo run --release -p frontdesk-host --example relay_load -- RELAY_BIN [latency|throughput|sockets] [N]`
+//! `cargo run --release -p frontdesk-host --example relay_load -- RELAY_BIN [latency|throughput|sockets|popup] [N]`
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -132,6 +136,16 @@ async fn http_get(port: u16, path: &str) -> Option<String> {
 struct Visitor {
     ws: Ws,
     key: ConversationKey,
+    /// When the Start frame left, as Unix milliseconds.
+    started_ms: f64,
+}
+
+fn unix_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
 }
 
 async fn desk_key(port: u16, site: &str) -> String {
@@ -189,6 +203,7 @@ async fn open_visitor(port: u16, site: &str, desk_key: &str) -> Visitor {
         honeypot: None,
         fill_ms: Some(5000),
     };
+    let started_ms = unix_ms();
     ws.send(Message::text(serde_json::to_string(&start).unwrap()))
         .await
         .unwrap();
@@ -199,7 +214,11 @@ async fn open_visitor(port: u16, site: &str, desk_key: &str) -> Visitor {
             }
         }
     }
-    Visitor { ws, key }
+    Visitor {
+        ws,
+        key,
+        started_ms,
+    }
 }
 
 fn message(v: &Visitor, text: &str) -> (String, Message) {
@@ -378,19 +397,159 @@ async fn sockets(s: &Stack, n: usize) {
     );
 }
 
+/// Every chat goes to one logged-in receptionist whose desk pops it up; each is closed once its
+/// popup is recorded, and the next starts after the grouping window, so that every sample is
+/// a first popup (shown at once), the path a lone chat takes.
+async fn popup(s: &Stack, n: usize) {
+    use chrono::{NaiveTime, Weekday};
+    use frontdesk_core::*;
+    let op = Principal::Operator {
+        workstation: "load".into(),
+    };
+    let mut fields = StaffFields::new("Dara", Role::Receptionist);
+    fields.chat_capacity = 50;
+    fields.working_hours = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ]
+    .into_iter()
+    .map(|day| Shift {
+        day,
+        start: NaiveTime::MIN,
+        end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+    })
+    .collect();
+    let Response::StaffSaved { staff, .. } = s
+        .clinic
+        .handle(
+            &op,
+            Request::StaffCreate(NewStaff {
+                login: "dara".into(),
+                password: Secret::new("load-password-2"),
+                fields,
+            }),
+        )
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    s.clinic
+        .login(&LoginRequest {
+            login: "dara".into(),
+            password: Secret::new("load-password-2"),
+            totp_code: None,
+            workstation: "pc-dara".into(),
+        })
+        .unwrap();
+    let record = tempfile::NamedTempFile::new().unwrap();
+    let _server = frontdesk_notify::listener::Listener::start(record.path())
+        .expect("a D-Bus session bus (run under dbus-run-session)");
+    let window = Duration::from_millis(50);
+    let popups = Arc::new(frontdesk_notify::Popups::new(
+        Arc::new(frontdesk_notify::DesktopNotifier::new()),
+        frontdesk_notify::GroupSettings { window },
+        Arc::new(|_| {}),
+    ));
+    // What the desk shell does with the clinic's events (src-tauri/lib.rs `attach`).
+    let events = s.clinic.subscribe();
+    let clinic = s.clinic.clone();
+    let me = staff.id.clone();
+    let p = popups.clone();
+    std::thread::spawn(move || {
+        let tz = "Asia/Phnom_Penh".parse().unwrap();
+        for ev in events {
+            let notice = |id: &str| clinic.task_notice(id).ok().flatten();
+            let here = frontdesk_notify::alerts::Here {
+                me: &me,
+                tz,
+                notice: &notice,
+                muted: false,
+            };
+            if let Some(popup) = frontdesk_notify::alerts::popup(&ev, &here) {
+                p.push(popup);
+            }
+        }
+    });
+    let dk = desk_key(s.port, &s.site).await;
+    let recorded = |path: &std::path::Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    let mut ms = vec![];
+    for _ in 0..n {
+        let before = recorded(record.path()).len();
+        let v = open_visitor(s.port, &s.site, &dk).await;
+        let end = Instant::now() + Duration::from_secs(10);
+        let mut lines = recorded(record.path());
+        while lines.len() == before && Instant::now() < end {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            lines = recorded(record.path());
+        }
+        let Some(line) = lines.get(before) else {
+            panic!("no popup within 10 s");
+        };
+        assert_eq!(line["summary"], "New website chat");
+        ms.push(line["at_ms"].as_f64().unwrap() - v.started_ms);
+        // Close it so the receptionist never fills up, and wait out the grouping window.
+        let Response::Tasks(open) = s
+            .clinic
+            .handle(
+                &op,
+                Request::TaskList {
+                    scope: TaskScope::Team,
+                    include_closed: false,
+                    limit: None,
+                },
+            )
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        for t in open {
+            s.clinic
+                .handle(
+                    &op,
+                    Request::TaskSetStatus {
+                        id: t.id,
+                        status: TaskStatus::Done,
+                        note: None,
+                    },
+                )
+                .unwrap();
+        }
+        tokio::time::sleep(window * 3).await;
+    }
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "popup: {n} chats; visitor's first message sent -> Notify call on the assignee's desk p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pct(&ms, 0.5),
+        pct(&ms, 0.99),
+        ms.last().unwrap()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let relay_bin = args
         .first()
-        .expect("usage: relay_load RELAY_BIN [latency|throughput|sockets] [N]");
+        .expect("usage: relay_load RELAY_BIN [latency|throughput|sockets|popup] [N]");
     let what = args.get(1).map(String::as_str).unwrap_or("all");
     let n: Option<usize> = args.get(2).and_then(|n| n.parse().ok());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    for scenario in ["latency", "throughput", "sockets"] {
-        if what != "all" && what != scenario {
+    for scenario in ["latency", "throughput", "sockets", "popup"] {
+        let named = what == scenario || (what == "all" && scenario != "popup");
+        if !named {
             continue;
         }
         let s = stack(relay_bin);
@@ -398,6 +557,7 @@ fn main() {
             match scenario {
                 "latency" => latency(&s, n.unwrap_or(2000)).await,
                 "throughput" => throughput(&s, n.unwrap_or(20_000)).await,
+                "popup" => popup(&s, n.unwrap_or(300)).await,
                 _ => sockets(&s, n.unwrap_or(10_000)).await,
             }
         });
