@@ -40,6 +40,8 @@ bench: setup ui widget
 	tests/desk_bench.sh $(CARGO_TARGET_DIR)/release/frontdesk
 	cargo build --release -p frontdesk-relay -p frontdesk-host --example relay_load
 	$(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay
+	NO_AT_BRIDGE=1 dbus-run-session -- $(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay popup
+	cargo bench -p frontdesk-core --bench routing
 	cd ui/widget && node scripts/size.mjs
 
 # A current set of screenshots of the main screens for the README.

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The desk app end to end in a real window: Xvfb at 1366x768, a private D-Bus session with an
 # unlocked gnome-keyring (a real Secret Service), tauri-driver in front of WebKitWebDriver,
-# and tests/e2e/desk.test.mjs driving it. Screenshots go to $FRONTDESK_SCREENSHOTS
+# and tests/e2e/desk.test.mjs driving it. The session's notification server is the recording
+# listener (frontdesk-notify-listener, next to the app: `cargo build -p frontdesk-notify
+# --features listener --bins`): every OS popup the desk shows is a JSON line in
+# $FRONTDESK_NOTIFY_RECORD, and an id written to "$FRONTDESK_NOTIFY_RECORD.click" clicks it.
+# Screenshots go to $FRONTDESK_SCREENSHOTS
 # (default: <target>/e2e-screenshots); `make screenshots` copies a current set into
 # docs/screenshots/.
 set -euo pipefail
@@ -10,15 +14,34 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export FRONTDESK_APP=$(cd "$(dirname "$APP")" && pwd)/$(basename "$APP")
 export FRONTDESK_SCREENSHOTS=${FRONTDESK_SCREENSHOTS:-$(dirname "$FRONTDESK_APP")/../e2e-screenshots}
 export NO_AT_BRIDGE=1
+export FRONTDESK_NOTIFY_LISTENER=${FRONTDESK_NOTIFY_LISTENER:-$(dirname "$FRONTDESK_APP")/frontdesk-notify-listener}
+if [ ! -x "$FRONTDESK_NOTIFY_LISTENER" ]; then
+  echo "desk-e2e: $FRONTDESK_NOTIFY_LISTENER is missing; build it with: cargo build -p frontdesk-notify --features listener --bins" >&2
+  exit 1
+fi
 XDG_DATA_HOME=$(mktemp -d)
 export XDG_DATA_HOME
 LOG=$(mktemp)
-trap 'rm -rf "$XDG_DATA_HOME" "$LOG"' EXIT
+REC_DIR=$(mktemp -d)
+export FRONTDESK_NOTIFY_RECORD=$REC_DIR/notify.jsonl
+trap 'rm -rf "$XDG_DATA_HOME" "$LOG" "$REC_DIR"' EXIT
 PATH="$HOME/.cargo/bin:$PATH"
 cd "$ROOT"
 set +e
 xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
   printf "frontdesk-e2e-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  # The notification server, before anything that could show a popup.
+  REC=$FRONTDESK_NOTIFY_RECORD
+  "$FRONTDESK_NOTIFY_LISTENER" "$REC" >"$REC.out" 2>>"$1" &
+  listener=$!
+  for _ in $(seq 1 100); do
+    grep -qx ready "$REC.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  if ! grep -qx ready "$REC.out" 2>/dev/null; then
+    echo "desk-e2e: the notification listener did not start" >&2
+    exit 1
+  fi
   tauri-driver --port 4444 >>"$1" 2>&1 &
   driver=$!
   for _ in $(seq 1 50); do
@@ -28,6 +51,7 @@ xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
   node --test --test-concurrency=1 --test-reporter=spec ${E2E_ONLY:+--test-name-pattern="$E2E_ONLY"} tests/e2e/desk.test.mjs
   rc=$?
   kill $driver 2>/dev/null; wait $driver 2>/dev/null
+  kill $listener 2>/dev/null; wait $listener 2>/dev/null
   exit $rc
 ' _ "$LOG" 2> >(grep -v "Failed to set fd limit" >&2) | tee -a "$LOG.out"
 rc=${PIPESTATUS[0]}

@@ -11,19 +11,25 @@ import type { ClinicInfo } from './bindings/ClinicInfo';
 import type { SessionView } from './bindings/SessionView';
 import type { DeskStatus } from './bindings/DeskStatus';
 import type { Client } from './bindings/Client';
+import type { Task } from './bindings/Task';
+import type { Staff } from './bindings/Staff';
 
 /**
  * Replaces the desk: every `rpc` call is recorded (as a copy) and answered by `answer`.
  * To refuse a call, throw an ErrorBody from `answer` (see `deskError`).
  */
-export function fakeDesk(answer: (c: Call) => Reply | Promise<Reply>): Call[] {
+export function fakeDesk(answer: (c: Call) => Reply | Promise<Reply>, opts: { events?: boolean } = {}): Call[] {
   const calls: Call[] = [];
-  mockIPC((cmd, payload) => {
-    if (cmd !== 'rpc') throw new Error(`unexpected command ${cmd}`);
-    const c = (payload as { call: Call }).call;
-    calls.push(structuredClone(c));
-    return answer(c);
-  });
+  mockIPC(
+    (cmd, payload) => {
+      if (cmd !== 'rpc') throw new Error(`unexpected command ${cmd}`);
+      const c = (payload as { call: Call }).call;
+      calls.push(structuredClone(c));
+      return answer(c);
+    },
+    // With events: `emit` from @tauri-apps/api/event reaches the app's `listen`ers.
+    { shouldMockEvents: !!opts.events },
+  );
   return calls;
 }
 
@@ -88,6 +94,61 @@ export function clientRecord(over: Partial<Client> = {}): Client {
     notes: '',
     account_manager_id: null,
     source: 'walk_in',
+    ...over,
+  };
+}
+
+export function staffRecord(over: Partial<Staff> = {}): Staff {
+  return {
+    id: '01HSTAFF000000000000000002',
+    login: 'mony',
+    active: true,
+    totp_enrolled: false,
+    created_at: '2024-01-01T00:00:00Z',
+    updated_at: '2024-01-01T00:00:00Z',
+    version: 1,
+    display_name: 'Mony Keo',
+    role: 'manager',
+    email: null,
+    phone: null,
+    experience: 3,
+    support_tier: 1,
+    chat_capacity: 2,
+    working_hours: [],
+    avatar: null,
+    ...over,
+  };
+}
+
+export function taskRecord(over: Partial<Task> = {}): Task {
+  return {
+    id: '01HTASK0000000000000000001',
+    kind: 'call_back',
+    title: 'Call back about the X-ray',
+    note: '',
+    client_id: null,
+    client_name: null,
+    conversation_id: null,
+    visitor_name: null,
+    assignee_id: session.staff_id,
+    assignee_name: session.display_name,
+    reason: 'manual',
+    min_tier: 1,
+    priority: 'normal',
+    status: 'open',
+    due_at: null,
+    overdue: false,
+    created_by: '01HSTAFF000000000000000002',
+    created_by_name: 'Mony Keo',
+    created_at: '2026-03-02T01:00:00Z',
+    assigned_at: '2026-03-02T01:00:00Z',
+    answered_at: null,
+    closed_at: null,
+    closed_by: null,
+    closed_by_name: null,
+    updated_at: '2026-03-02T01:00:00Z',
+    version: 1,
+    history: [],
     ...over,
   };
 }

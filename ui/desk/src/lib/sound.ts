@@ -1,17 +1,32 @@
-// The desk's chime for a new visitor message: a short tone from WebAudio, no sound file.
+// The desk's sounds, made by WebAudio (no sound file): the chime for a new visitor message,
+// and a rising two-note tone for a task given to the person at this desk.
 let ctx: AudioContext | null = null;
 
-export function chime(): void {
+function tone(notes: [frequency: number, start: number, length: number][]): void {
   try {
     ctx ??= new AudioContext();
-    const o = ctx.createOscillator();
-    const g = ctx.createGain();
-    o.frequency.value = 660;
-    g.gain.value = 0.1;
-    o.connect(g).connect(ctx.destination);
-    o.start();
-    o.stop(ctx.currentTime + 0.2);
+    for (const [frequency, start, length] of notes) {
+      const o = ctx.createOscillator();
+      const g = ctx.createGain();
+      o.frequency.value = frequency;
+      g.gain.value = 0.1;
+      o.connect(g).connect(ctx.destination);
+      o.start(ctx.currentTime + start);
+      o.stop(ctx.currentTime + start + length);
+    }
   } catch {
-    /* no audio device: the red highlight still shows */
+    /* no audio device: what is on screen still says it */
   }
+}
+
+export function chime(): void {
+  tone([[660, 0, 0.2]]);
+}
+
+/** A task for me: distinct from the chime, so the two can be told apart by ear. */
+export function taskTone(): void {
+  tone([
+    [523, 0, 0.15],
+    [784, 0.17, 0.22],
+  ]);
 }

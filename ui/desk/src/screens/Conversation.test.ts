@@ -5,9 +5,13 @@ import Chats from './Chats.svelte';
 import { app } from '../lib/app.svelte';
 import type { Conversation as Conv } from '../bindings/Conversation';
 import type { ConversationSummary } from '../bindings/ConversationSummary';
-import { deskError, doorReply, doorRequests, fakeDesk, readyStatus, session } from '../test-helpers';
+import type { Task } from '../bindings/Task';
+import type { Call } from '../bindings/Call';
+import type { Reply } from '../bindings/Reply';
+import { deskError, doorReply, doorRequests, fakeDesk, readyStatus, session, staffRecord, taskRecord } from '../test-helpers';
 
-const me = { ...session, permissions: [...session.permissions, 'chat_read', 'chat_reply'] } as typeof session;
+const me = { ...session, permissions: [...session.permissions, 'chat_read', 'chat_reply', 'task_work', 'task_manage'] } as typeof session;
+const colleague = staffRecord();
 
 function conv(over: Partial<Conv> = {}): Conv {
   return {
@@ -57,8 +61,46 @@ function conv(over: Partial<Conv> = {}): Conv {
         deleted_at: null,
       },
     ],
+    task: null,
     ...over,
   };
+}
+
+/** The conversation's chat task, with its log. */
+function chatTask(over: Partial<Task> = {}): Task {
+  return taskRecord({
+    id: '01HTASKCHAT000000000000001',
+    kind: 'chat',
+    title: 'Website chat',
+    conversation_id: '01HCONV0000000000000000001',
+    visitor_name: 'Sok',
+    assignee_id: session.staff_id,
+    assignee_name: 'Dara Sok',
+    reason: 'least_loaded',
+    created_by: null,
+    created_by_name: null,
+    history: [
+      { at: '2026-03-02T02:00:00Z', actor_id: null, actor_name: null, action: 'created', from_id: null, from_name: null, to_id: null, to_name: null, status: null, reason: null, note: null },
+      { at: '2026-03-02T02:00:00Z', actor_id: null, actor_name: null, action: 'queued', from_id: null, from_name: null, to_id: null, to_name: null, status: null, reason: 'queued', note: null },
+      { at: '2026-03-02T02:03:00Z', actor_id: null, actor_name: null, action: 'assigned', from_id: null, from_name: null, to_id: session.staff_id, to_name: 'Dara Sok', status: null, reason: 'least_loaded', note: null },
+    ],
+    ...over,
+  });
+}
+
+/** A desk with this conversation and task; `act` answers the task requests. */
+function taskDesk(task: Task, act: (c: Call) => Reply = () => doorReply({ kind: 'task', data: task })): Call[] {
+  return fakeDesk((c) => {
+    if (c.call !== 'door') throw new Error(`unexpected ${c.call}`);
+    switch (c.args.op) {
+      case 'conversation_get':
+        return doorReply({ kind: 'conversation', data: conv({ task }) });
+      case 'staff_list':
+        return doorReply({ kind: 'staff_list', data: [staffRecord({ id: session.staff_id, login: 'dara', display_name: 'Dara Sok' }), colleague] });
+      default:
+        return act(c);
+    }
+  });
 }
 
 beforeEach(() => {
@@ -114,8 +156,8 @@ describe('a conversation', () => {
 describe('the conversation list', () => {
   it('marks unanswered conversations', async () => {
     const list: ConversationSummary[] = [
-      { id: 'A1', client_id: null, client_name: null, visitor_name: 'Sok', last_message_at: '2026-03-02T02:00:00Z', last_text: 'hi', last_side: 'visitor', unanswered: true, visitor_online: true, visitor_seen_at: null },
-      { id: 'B2', client_id: null, client_name: 'Lina', visitor_name: null, last_message_at: '2026-03-02T01:00:00Z', last_text: 'ok', last_side: 'desk', unanswered: false, visitor_online: false, visitor_seen_at: null },
+      { id: 'A1', client_id: null, client_name: null, visitor_name: 'Sok', last_message_at: '2026-03-02T02:00:00Z', last_text: 'hi', last_side: 'visitor', unanswered: true, visitor_online: true, visitor_seen_at: null, assignee_id: null, assignee_name: null, queued: true },
+      { id: 'B2', client_id: null, client_name: 'Lina', visitor_name: null, last_message_at: '2026-03-02T01:00:00Z', last_text: 'ok', last_side: 'desk', unanswered: false, visitor_online: false, visitor_seen_at: null, assignee_id: colleague.id, assignee_name: 'Mony Keo', queued: false },
     ];
     fakeDesk((c) =>
       c.call === 'chat_status'
@@ -127,5 +169,98 @@ describe('the conversation list', () => {
     expect(container.querySelector('[data-conversation-id=A1]')!.classList.contains('unanswered')).toBe(true);
     expect(container.querySelector('[data-conversation-id=B2]')!.classList.contains('unanswered')).toBe(false);
     await waitFor(() => expect(screen.getByTestId('chat-link').dataset.state).toBe('connected'));
+    // Who has each chat: a waiting one says so.
+    expect(container.querySelector('[data-conversation-id=A1] [data-testid=chat-row-assignee]')!.textContent!.trim()).toBe('Queued');
+    expect(container.querySelector('[data-conversation-id=B2] [data-testid=chat-row-assignee]')!.textContent!.trim()).toBe('With Mony Keo');
+  });
+});
+
+describe('the conversation header', () => {
+  const header = () => screen.getByTestId('chat-assignment');
+
+  it('names the assignee, why they have it, and the hand-overs', async () => {
+    taskDesk(chatTask());
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByTestId('chat-assignment');
+    expect(screen.getByTestId('chat-assignee').textContent).toBe('Assigned to Dara Sok');
+    expect(screen.getByTestId('chat-why').textContent).toBe('Fewest open chats among those on shift');
+    const handovers = [...screen.getByTestId('handovers').querySelectorAll('li')];
+    expect(handovers.map((li) => li.dataset.action)).toEqual(['queued', 'assigned']);
+    expect(handovers[1].textContent).toContain('Nobody → Dara Sok');
+    expect(header().querySelector('#chat-take')).toBeNull();
+  });
+
+  it('hands the chat to the colleague picked, with the note', async () => {
+    const handed = chatTask({ assignee_id: colleague.id, assignee_name: 'Mony Keo', reason: 'manual' });
+    const calls = taskDesk(chatTask(), () => doorReply({ kind: 'task', data: handed }));
+    render(Conversation, { id: conv().id, version: 0 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Reassign' }));
+    const to = (await screen.findByLabelText('Hand on to')) as HTMLSelectElement;
+    await screen.findByRole('option', { name: 'Mony Keo' });
+    // The current assignee is not offered; a chat may go back to routing.
+    expect(screen.queryByRole('option', { name: 'Dara Sok' })).toBeNull();
+    await fireEvent.change(to, { target: { value: colleague.id } });
+    await fireEvent.input(screen.getByLabelText('Note for them (optional)'), { target: { value: 'Speaks Khmer' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Hand on' }));
+    await vi.waitFor(() => expect(doorRequests(calls, 'task_assign')).toHaveLength(1));
+    expect(doorRequests(calls, 'task_assign')[0].args).toEqual({ id: chatTask().id, staff_id: colleague.id, note: 'Speaks Khmer' });
+    await vi.waitFor(() => expect(screen.queryByTestId('assign-form')).toBeNull());
+  });
+
+  it('escalates only with a note, and sends it', async () => {
+    const calls = taskDesk(chatTask(), (c) => {
+      if (c.call === 'door' && c.args.op === 'task_escalate') return doorReply({ kind: 'task', data: chatTask({ reason: 'escalated' }) });
+      throw new Error('unexpected');
+    });
+    render(Conversation, { id: conv().id, version: 0 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Escalate' }));
+    const note = screen.getByLabelText('Why it needs a higher support line');
+    await fireEvent.click(screen.getByTestId('escalate-form').querySelector('button[type=submit]')!);
+    expect(document.querySelector('[data-field-error="chat-escalate-note"]')!.textContent).toBe('This is required.');
+    expect(doorRequests(calls, 'task_escalate')).toEqual([]);
+    await fireEvent.input(note, { target: { value: 'Asks about surgery' } });
+    await fireEvent.click(screen.getByTestId('escalate-form').querySelector('button[type=submit]')!);
+    await vi.waitFor(() => expect(doorRequests(calls, 'task_escalate')).toHaveLength(1));
+    expect(doorRequests(calls, 'task_escalate')[0].args).toEqual({ id: chatTask().id, note: 'Asks about surgery' });
+  });
+
+  it('shows a refused escalation as the desk said it', async () => {
+    taskDesk(chatTask(), () => {
+      throw deskError('validation.no_higher_tier', { field: 'id' });
+    });
+    render(Conversation, { id: conv().id, version: 0 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Escalate' }));
+    await fireEvent.input(screen.getByLabelText('Why it needs a higher support line'), { target: { value: 'x' } });
+    await fireEvent.click(screen.getByTestId('escalate-form').querySelector('button[type=submit]')!);
+    expect((await screen.findByTestId('error-banner')).textContent).toBe('Nobody works at a higher support line.');
+  });
+
+  it('offers a waiting chat to take, and takes it for me', async () => {
+    const queued = chatTask({ assignee_id: null, assignee_name: null, reason: 'queued' });
+    const calls = taskDesk(queued, () => doorReply({ kind: 'task', data: chatTask({ reason: 'manual' }) }));
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByTestId('chat-assignment');
+    expect(header().dataset.queued).toBe('true');
+    expect(screen.getByTestId('chat-assignee').textContent).toBe('Waiting in the queue');
+    expect(screen.getByTestId('chat-why').textContent).toBe('Waiting: nobody on shift has room');
+    expect(screen.getByRole('button', { name: 'Assign' })).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Take it' }));
+    await vi.waitFor(() => expect(doorRequests(calls, 'task_assign')).toHaveLength(1));
+    expect(doorRequests(calls, 'task_assign')[0].args).toEqual({ id: queued.id, staff_id: session.staff_id, note: null });
+  });
+
+  it('marks the chat done', async () => {
+    const calls = taskDesk(chatTask(), () => doorReply({ kind: 'task', data: chatTask({ status: 'done' }) }));
+    render(Conversation, { id: conv().id, version: 0 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Done' }));
+    await vi.waitFor(() => expect(doorRequests(calls, 'task_set_status')).toHaveLength(1));
+    expect(doorRequests(calls, 'task_set_status')[0].args).toEqual({ id: chatTask().id, status: 'done', note: null });
+  });
+
+  it('shows no assignment for a conversation without a task', async () => {
+    fakeDesk(() => doorReply({ kind: 'conversation', data: conv() }));
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByText('203.0.113.7');
+    expect(screen.queryByTestId('chat-assignment')).toBeNull();
   });
 });
