@@ -14,7 +14,8 @@ use crate::clients::{self, ClientFields, ClientSource};
 use crate::error::{Error, Result};
 use crate::permissions::Role;
 use crate::staff::{self, NewStaff, StaffFields};
-use crate::{validate, Ctx};
+use crate::tasks::{self, NewTask, Priority, TaskKind};
+use crate::{clock, validate, Ctx};
 
 pub const MAX_DEMO_CLIENTS: u32 = 1_000_000;
 
@@ -42,6 +43,8 @@ pub struct DemoLogin {
 pub struct DemoSummary {
     pub clients: u32,
     pub history_entries: u32,
+    /// Call-backs and other tasks handed out among the demo staff, some of them overdue.
+    pub tasks: u32,
     pub staff_created: Vec<DemoLogin>,
 }
 
@@ -133,6 +136,18 @@ const AR_FAMILY: &[&str] = &[
     "القاسم",
     "العمري",
 ];
+/// What receptionists ask of colleagues, in the clinic's working language.
+const TASK_TITLES: &[&str] = &[
+    "Call back about the test results",
+    "Confirm tomorrow's appointment",
+    "Prepare the file for the next visit",
+    "Send the price list",
+    "Ask about the insurance form",
+    "Book a follow-up in two weeks",
+];
+/// At most this many demo tasks, whatever the clinic's size: a desk's worth, not a history.
+const MAX_DEMO_TASKS: u32 = 24;
+
 const NOTES: &[&str] = &[
     "Prefers morning appointments.",
     "Allergic to penicillin.",
@@ -294,6 +309,7 @@ pub(crate) fn generate(
         Market::Arabic,
     ];
     let mut history_entries = 0;
+    let mut task_clients = vec![];
     for n in 0..spec.clients {
         let m = markets[(n % 4) as usize];
         let full_name = name(&mut rng, m);
@@ -332,6 +348,9 @@ pub(crate) fn generate(
         let born_ctx = Ctx::new(at, author, ctx.workstation.clone(), ctx.region, ctx.tz);
         let saved = clients::create(conn, &born_ctx, None, &fields)?;
         history_entries += 1;
+        if (task_clients.len() as u32) < MAX_DEMO_TASKS {
+            task_clients.push(saved.client.id.clone());
+        }
         let edits = if rng.gen_bool(0.3) {
             rng.gen_range(1..=3)
         } else {
@@ -364,9 +383,42 @@ pub(crate) fn generate(
             }
         }
     }
+    // Tasks handed out among the staff, due from yesterday to next week: a few are overdue.
+    for (i, client) in task_clients.iter().enumerate() {
+        let to = staff_ids[i % staff_ids.len().max(1)].clone();
+        tasks::create(
+            conn,
+            ctx,
+            &NewTask {
+                id: None,
+                kind: if i % 3 == 0 {
+                    TaskKind::Custom
+                } else {
+                    TaskKind::CallBack
+                },
+                title: pick(&mut rng, TASK_TITLES).to_string(),
+                note: String::new(),
+                client_id: Some(client.clone()),
+                conversation_id: None,
+                assignee_ids: vec![to],
+                due_at: Some(clock::stamp(
+                    ctx.now + Duration::hours(rng.gen_range(-24..7 * 24)),
+                )),
+                priority: *[
+                    Priority::Low,
+                    Priority::Normal,
+                    Priority::Normal,
+                    Priority::High,
+                ]
+                .choose(&mut rng)
+                .unwrap(),
+            },
+        )?;
+    }
     Ok(DemoSummary {
         clients: spec.clients,
         history_entries,
+        tasks: task_clients.len() as u32,
         staff_created,
     })
 }

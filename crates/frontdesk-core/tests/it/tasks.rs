@@ -404,3 +404,30 @@ fn mute_choices_are_each_persons_own() {
     assert!(n.mute_popups);
     assert_eq!(n.from_name.as_deref(), Some(b.fields.display_name.as_str()));
 }
+
+#[test]
+fn the_demo_clinic_hands_out_tasks_some_of_them_overdue() {
+    let f = new_clinic();
+    let Response::Demo(summary) = f
+        .clinic
+        .handle(
+            &operator(),
+            Request::DemoGenerate(DemoSpec {
+                clients: 40,
+                seed: Some(7),
+                staff_password: Secret::new(STAFF_PASSWORD),
+            }),
+        )
+        .unwrap()
+    else {
+        panic!("expected a demo summary")
+    };
+    assert_eq!(summary.tasks, 24);
+    let all = list(&f, &operator(), TaskScope::Team);
+    assert_eq!(all.len(), 24);
+    assert!(all
+        .iter()
+        .all(|t| t.assignee_id.is_some() && t.client_id.is_some()));
+    let overdue = all.iter().filter(|t| t.overdue).count();
+    assert!(overdue > 0 && overdue < 24, "{overdue} overdue");
+}
