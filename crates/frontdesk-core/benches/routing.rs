@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveTime, Weekday};
 use criterion::Criterion;
 use frontdesk_core::*;
 use frontdesk_proto::crypto::{Body, Side, VisitorKey};
@@ -30,25 +29,6 @@ struct Bench {
     seq: u64,
     clients: Vec<String>,
     _dir: tempfile::TempDir,
-}
-
-fn always() -> Vec<Shift> {
-    [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ]
-    .into_iter()
-    .map(|day| Shift {
-        day,
-        start: NaiveTime::MIN,
-        end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
-    })
-    .collect()
 }
 
 impl Bench {
@@ -154,7 +134,7 @@ fn setup() -> Bench {
         fields.chat_capacity = 50;
         fields.experience = (n % 5 + 1) as u8;
         fields.support_tier = (n % 3 + 1) as u8;
-        fields.working_hours = always();
+        fields.working_hours = Shift::around_the_clock();
         let Response::StaffSaved { staff: s, .. } = clinic
             .handle(
                 &op,

@@ -22,6 +22,24 @@ pub struct Shift {
     pub end: NaiveTime,
 }
 
+impl Shift {
+    /// The same hours on each of `days`.
+    pub fn on(days: &[Weekday], start: NaiveTime, end: NaiveTime) -> Vec<Shift> {
+        days.iter().map(|&day| Shift { day, start, end }).collect()
+    }
+
+    /// Every day, all day (to the last second): an online business, or a desk that must
+    /// always take chats.
+    pub fn around_the_clock() -> Vec<Shift> {
+        use Weekday::*;
+        Shift::on(
+            &[Mon, Tue, Wed, Thu, Fri, Sat, Sun],
+            NaiveTime::MIN,
+            NaiveTime::from_hms_opt(23, 59, 59).expect("a valid time"),
+        )
+    }
+}
+
 /// A picture shown beside the name, as base64 PNG, JPEG or WebP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -55,6 +73,7 @@ pub struct StaffFields {
 impl StaffFields {
     /// A sensible start: first line, three chats, Monday to Friday 09:00 to 17:00.
     pub fn new(display_name: &str, role: Role) -> Self {
+        use Weekday::*;
         let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
         let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
         StaffFields {
@@ -65,20 +84,7 @@ impl StaffFields {
             experience: 1,
             support_tier: 1,
             chat_capacity: 3,
-            working_hours: [
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-            ]
-            .into_iter()
-            .map(|day| Shift {
-                day,
-                start: nine,
-                end: five,
-            })
-            .collect(),
+            working_hours: Shift::on(&[Mon, Tue, Wed, Thu, Fri], nine, five),
             avatar: None,
         }
     }

@@ -401,29 +401,13 @@ async fn sockets(s: &Stack, n: usize) {
 /// popup is recorded, and the next starts after the grouping window, so that every sample is
 /// a first popup (shown at once), the path a lone chat takes.
 async fn popup(s: &Stack, n: usize) {
-    use chrono::{NaiveTime, Weekday};
     use frontdesk_core::*;
     let op = Principal::Operator {
         workstation: "load".into(),
     };
     let mut fields = StaffFields::new("Dara", Role::Receptionist);
     fields.chat_capacity = 50;
-    fields.working_hours = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ]
-    .into_iter()
-    .map(|day| Shift {
-        day,
-        start: NaiveTime::MIN,
-        end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
-    })
-    .collect();
+    fields.working_hours = Shift::around_the_clock();
     let Response::StaffSaved { staff, .. } = s
         .clinic
         .handle(

@@ -70,26 +70,13 @@ impl Desk {
         }
     }
 
-    /// A staff member shaped by `edit`, logged in (online) unless `online` is false.
+    /// A staff member shaped by `edit`, logged in (so online).
     fn staff(&self, login: &str, edit: impl FnOnce(&mut StaffFields)) -> (Staff, Principal) {
-        let mut fields = StaffFields::new(login, Role::Receptionist);
-        edit(&mut fields);
-        let Response::StaffSaved { staff, .. } = self
-            .f
-            .clinic
-            .handle(
-                &operator(),
-                Request::StaffCreate(NewStaff {
-                    login: login.into(),
-                    password: Secret::new(STAFF_PASSWORD),
-                    fields,
-                }),
-            )
-            .unwrap()
-        else {
-            panic!("expected StaffSaved")
-        };
-        (staff, self.login(login))
+        let s = self.offline_staff(login, |f| {
+            f.role = Role::Receptionist;
+            edit(f)
+        });
+        (s, self.login(login))
     }
 
     fn login(&self, login: &str) -> Principal {
@@ -107,6 +94,7 @@ impl Desk {
         session(&s.token)
     }
 
+    /// A staff member shaped by `edit` who has not logged in.
     fn offline_staff(&self, login: &str, edit: impl FnOnce(&mut StaffFields)) -> Staff {
         let mut fields = StaffFields::new(login, Role::Clinician);
         edit(&mut fields);

@@ -6,32 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveTime, Weekday};
 use frontdesk_core::*;
 
 use crate::support::{Stack, Visitor, PASSPHRASE};
 
 const CHATS: usize = 200;
-
-/// Every day, all day: the test must not depend on the hour it runs at.
-fn always() -> Vec<Shift> {
-    [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ]
-    .into_iter()
-    .map(|day| Shift {
-        day,
-        start: NaiveTime::MIN,
-        end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
-    })
-    .collect()
-}
 
 #[test]
 fn two_hundred_chats_arriving_at_once_are_each_assigned_exactly_once() {
@@ -47,7 +26,7 @@ fn two_hundred_chats_arriving_at_once_are_each_assigned_exactly_once() {
         let login = format!("desk{n}");
         let mut fields = StaffFields::new(&login, Role::Receptionist);
         fields.chat_capacity = 50;
-        fields.working_hours = always();
+        fields.working_hours = Shift::around_the_clock();
         let Response::StaffSaved { staff: s, .. } = clinic
             .handle(
                 &operator,
