@@ -5,7 +5,7 @@
 // the way a clinic would live with it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync, existsSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ import { createServer } from 'node:net';
 const APP = process.env.FRONTDESK_APP;
 const DRIVER = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444/';
 const SHOTS = process.env.FRONTDESK_SCREENSHOTS;
+// The recording notification server's file (tests/desk_e2e.sh): one JSON line per OS popup.
+const REC = process.env.FRONTDESK_NOTIFY_RECORD;
 const work = mkdtempSync(join(tmpdir(), 'frontdesk-e2e-'));
 const db = join(work, 'clinic.db');
 
@@ -82,6 +84,57 @@ async function snap(name) {
   mkdirSync(SHOTS, { recursive: true });
   await driver.executeAsyncScript('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));');
   execFileSync('import', ['-window', 'root', join(SHOTS, `${name}.png`)]);
+}
+// The OS popups shown so far, as the notification server recorded them.
+function popups() {
+  if (!REC || !existsSync(REC)) return [];
+  return readFileSync(REC, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+// A click on a popup: the server tells the desk its default action was invoked.
+function clickPopup(id) {
+  writeFileSync(`${REC}.click.tmp`, String(id));
+  renameSync(`${REC}.click.tmp`, `${REC}.click`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Logs in at the login screen; a lockout left by an earlier test is waited out.
+async function logIn(who) {
+  await screen('login');
+  await type('#login-name', who.login);
+  await type('#login-password', who.password);
+  const end = Date.now() + 120_000;
+  for (;;) {
+    await click('#login-submit');
+    const outcome = await driver.wait(async () => {
+      if ((await all('[data-screen="clients"]')).length) return 'in';
+      if ((await all('[data-testid="lockout"]')).length) return 'locked';
+      if ((await all('[data-testid="error-banner"]')).length) return 'refused';
+      return null;
+    }, 15_000, `logging in as ${who.login}`);
+    if (outcome === 'in') return;
+    assert.equal(outcome, 'locked', `logging in as ${who.login}: ${await text('[data-testid="error-banner"]').catch(() => '')}`);
+    assert.ok(Date.now() < end, `${who.login} stays locked out`);
+    await driver.wait(async () => (await all('[data-testid="lockout"]')).length === 0, 120_000);
+  }
+}
+// A datetime-local field, as the clinic's wall clock reads it.
+async function setDateTime(css, value) {
+  const el = await shown(css);
+  await el.sendKeys(value);
+  if ((await el.getAttribute('value')) !== value) {
+    // The engine draws its own date/time editor: set it the way a picker would.
+    await driver.executeScript(
+      "const el = arguments[0]; el.value = arguments[1]; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true }));",
+      el,
+      value,
+    );
+  }
+  assert.equal(await el.getAttribute('value'), value);
+}
+// A day from today, on the clinic's clock (Phnom Penh), at a given time: "YYYY-MM-DDTHH:MM".
+function clinicDay(offsetDays, hhmm) {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Phnom_Penh', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date(Date.now() + offsetDays * 86_400_000));
+  return `${day}T${hhmm}`;
 }
 function code() {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret), digits: 6, period: 30 }).generate();
@@ -364,6 +417,100 @@ test("a website visitor's chat reaches the desk in red, and the desk's reply rea
   } finally {
     await browser.close();
   }
+});
+
+test('tasks: a call-back given out past its due time shows overdue and is done; a popup for a new task opens it', async () => {
+  // The chat answered above is the admin's now: its header says who has it, why, and the hand-over.
+  await click('#nav-chats');
+  await screen('chats');
+  await click('.results button.conversation');
+  await shown('[data-testid="chat-assignment"]');
+  assert.equal(await text('[data-testid="chat-assignee"]'), `Assigned to ${ADMIN.name}`);
+  assert.ok((await text('[data-testid="chat-why"]')).length > 0, 'a why line');
+  const handovers = await all('[data-testid="handovers"] li');
+  assert.ok(handovers.length >= 1, 'the history shows the hand-over');
+  assert.match(await handovers.at(-1).getText(), new RegExp(ADMIN.name));
+  assert.match(await $('[data-conversation-id] [data-testid="chat-row-assignee"]').getText(), new RegExp(ADMIN.name));
+  await accessible('chat with who answers it');
+  await snap('16-chat-assigned');
+
+  // (a) The admin gives the receptionist a call-back about the client, due yesterday morning.
+  await click('#nav-clients');
+  await type('#client-search', 'ដារ៉ា');
+  await click('.results button.result');
+  await screen('client-card');
+  await click('#card-new-task');
+  await screen('task-form');
+  assert.equal(await text('[data-testid="task-client"] bdi'), KHMER_NAME, 'the client card prefills the client');
+  const TITLE = 'Call back about the Friday check-up';
+  await type('#task-title', TITLE);
+  await type('#task-note', 'Asked on the website chat');
+  await click('#task-save');
+  assert.match(await text('[data-field-error="task-recipients"]'), /at least one person/, 'nobody to give it to is refused beside the field');
+  await click(`#task-recipients input[data-login="${RECEPTION.login}"]`);
+  await setDateTime('#task-due', clinicDay(-1, '09:00'));
+  await accessible('new task form');
+  const before = popups().length;
+  await click('#task-save');
+  await shown('[data-testid="task-detail"]');
+  assert.equal(await text('#task-detail-title'), TITLE);
+  assert.equal(await text('[data-testid="task-assignee"]'), RECEPTION.name);
+  assert.equal(await text('[data-testid="task-why"]'), `Given by ${ADMIN.name}`);
+  await sleep(2000);
+  assert.equal(popups().length, before, 'a task for someone else pops up on nobody\'s screen here');
+
+  // The receptionist logs in: it is in My tasks, highlighted overdue, and done takes it off.
+  await click('#log-out');
+  await logIn(RECEPTION);
+  await driver.wait(async () => (await all('[data-testid="my-task-count"]')).length === 1, 10_000, 'the Tasks button counts the task');
+  assert.equal(await text('[data-testid="my-task-count"]'), '1');
+  await click('#nav-tasks');
+  await screen('tasks');
+  const row = await shown('tr[data-overdue="true"]');
+  assert.match(await row.getText(), new RegExp(TITLE));
+  assert.match(await row.getText(), new RegExp(KHMER_NAME));
+  assert.match(await row.findElement(By.css('.overdue-mark')).getText(), /Overdue/, 'overdue in words, not only in colour');
+  assert.equal(await row.getCssValue('background-color'), 'rgb(253, 232, 232)');
+  await accessible('tasks');
+  await snap('15-tasks');
+  const taskId = await row.getAttribute('data-task-id');
+  await row.findElement(By.css('button.task-open')).click();
+  await shown(`[data-testid="task-detail"][data-task-id="${taskId}"]`);
+  assert.ok((await text('[data-testid="task-history"]')).includes(ADMIN.name), 'the log names who gave it out');
+  await accessible('task detail');
+  await click('#task-done');
+  await driver.wait(async () => (await all(`tr[data-task-id="${taskId}"]`)).length === 0, 10_000, 'done: it leaves the list');
+  await driver.wait(async () => (await all('[data-testid="my-task-count"]')).length === 0, 10_000, 'no open tasks left to count');
+
+  // (b) A new task for the person logged in here pops up once, naming no client; a click opens it.
+  await click('#task-new');
+  await screen('task-form');
+  const OWN = 'Ring the lab for the results';
+  await type('#task-title', OWN);
+  await click(`#task-recipients input[data-login="${RECEPTION.login}"]`);
+  await type('#task-client-search', 'ដារ៉ា');
+  await click('[data-pick-client]');
+  await setDateTime('#task-due', clinicDay(1, '10:30'));
+  const seen = popups().length;
+  await click('#task-save');
+  const detail = await shown('[data-testid="task-detail"]');
+  const ownId = await detail.getAttribute('data-task-id');
+  await driver.wait(async () => popups().length > seen, 10_000, 'a popup for the new task');
+  await sleep(5000); // longer than the popups' grouping window: nothing else follows
+  const fresh = popups().slice(seen);
+  assert.equal(fresh.length, 1, `exactly one popup: ${JSON.stringify(fresh)}`);
+  const [p] = fresh;
+  assert.equal(p.app_name, 'Frontdesk');
+  assert.equal(p.summary, 'New call-back task');
+  assert.ok(!p.body.includes(KHMER_NAME) && !p.summary.includes(KHMER_NAME), `the popup names no client: ${p.body}`);
+  assert.ok(!p.body.includes(OWN), `the popup quotes no task text: ${p.body}`);
+  await click('#nav-clients');
+  await screen('clients');
+  clickPopup(p.id);
+  const opened = await shown(`[data-testid="task-detail"][data-task-id="${ownId}"]`);
+  await screen('tasks');
+  assert.equal(await text('#task-detail-title'), OWN);
+  assert.ok(await opened.isDisplayed());
 });
 
 test('without the keyring the recovery passphrase opens the clinic', async () => {

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { emit } from '@tauri-apps/api/event';
+import App from './App.svelte';
+import { app } from './lib/app.svelte';
+import { nav } from './lib/nav.svelte';
+import { resetNotices } from './lib/notices.svelte';
+import { myTasks } from './lib/mytasks.svelte';
+import type { Call } from './bindings/Call';
+import type { Reply } from './bindings/Reply';
+import type { Task } from './bindings/Task';
+import type { Prefs } from './bindings/Prefs';
+import { doorReply, doorRequests, fakeDesk, readyStatus, session, taskRecord } from './test-helpers';
+
+vi.mock('./lib/sound', () => ({ taskTone: vi.fn(), chime: vi.fn() }));
+
+const me = { ...session, permissions: [...session.permissions, 'chat_read', 'task_work'] } as typeof session;
+const mine = taskRecord({ title: 'Ring Mrs Chan back' });
+const forOther = taskRecord({ id: '01HTASK0000000000000000009', title: 'Given to Mony', assignee_id: '01HSTAFF000000000000000002', created_by: session.staff_id });
+
+function desk(over: (c: Call) => Reply | undefined = () => undefined) {
+  let prefs: Prefs = { mute_popups: false, mute_sounds: false };
+  let tasks: Task[] = [mine, forOther];
+  const calls = fakeDesk(
+    (c) => {
+      const r = over(c);
+      if (r) return r;
+      if (c.call === 'status') return { kind: 'status', data: readyStatus(me) };
+      if (c.call === 'shown' || c.call === 'keep_alive') return { kind: 'done' };
+      if (c.call !== 'door') throw new Error(`unexpected ${c.call}`);
+      switch (c.args.op) {
+        case 'prefs_get':
+          return doorReply({ kind: 'prefs', data: prefs });
+        case 'prefs_update':
+          prefs = c.args.args;
+          return doorReply({ kind: 'prefs', data: prefs });
+        case 'task_list':
+          return doorReply({ kind: 'tasks', data: tasks });
+        case 'task_get':
+          return doorReply({ kind: 'task', data: tasks.find((t) => t.id === (c.args as { args: { id: string } }).args.id) ?? mine });
+        default:
+          throw new Error(`unexpected ${c.args.op}`);
+      }
+    },
+    { events: true },
+  );
+  return { calls, setTasks: (t: Task[]) => (tasks = t) };
+}
+
+const assigned = (n: number) => ({
+  kind: 'task_assigned',
+  task_id: `01HTASK00000000000000000${String(n + 10)}`,
+  assignee_id: session.staff_id,
+  from: null,
+  task_kind: 'custom',
+  reason: 'manual',
+  conversation_id: null,
+});
+
+beforeEach(() => {
+  nav.view = 'clients';
+  nav.pending = {};
+  resetNotices();
+  myTasks.open = 0;
+});
+afterEach(() => {
+  app.status = null;
+});
+
+describe('the desk', () => {
+  it('counts my open tasks on the Tasks button, not the ones I gave others', async () => {
+    desk();
+    render(App);
+    const button = await screen.findByRole('button', { name: /Tasks/ });
+    await vi.waitFor(() => expect(within(button).getByTestId('my-task-count').textContent).toBe('1'));
+    expect(button.textContent).toContain('1 open task');
+  });
+
+  it('opens the task a clicked popup names', async () => {
+    desk();
+    render(App);
+    await screen.findByRole('button', { name: /Tasks/ });
+    await emit('frontdesk://open', { open: 'task', id: mine.id });
+    const detail = await screen.findByTestId('task-detail');
+    expect(detail.dataset.taskId).toBe(mine.id);
+    expect(document.querySelector('[data-screen="tasks"]')).not.toBeNull();
+    expect(await screen.findByRole('heading', { name: 'Ring Mrs Chan back' })).toBeTruthy();
+  });
+
+  it('opens the conversation a clicked chat popup names', async () => {
+    desk((c) => {
+      if (c.call === 'chat_status') return { kind: 'chat_status', data: { state: 'off', relay_url: null, last_error: null, built_in_url: null, demo_page: null } };
+      if (c.call === 'door' && c.args.op === 'conversation_list') return doorReply({ kind: 'conversations', data: [] });
+      if (c.call === 'door' && c.args.op === 'conversation_get') throw { code: 'record.not_found', message: 'x', field: null, retry_after_secs: null };
+      return undefined;
+    });
+    render(App);
+    await screen.findByRole('button', { name: /Tasks/ });
+    await emit('frontdesk://open', { open: 'conversation', id: '01HCONV0000000000000000001' });
+    const conv = await screen.findByTestId('conversation');
+    expect(conv.dataset.conversationId).toBe('01HCONV0000000000000000001');
+  });
+
+  it('turns a burst of tasks for me into one toast, and refreshes the count', async () => {
+    const { calls, setTasks } = desk();
+    render(App);
+    await screen.findByRole('button', { name: /Tasks/ });
+    const before = doorRequests(calls, 'task_list').length;
+    setTasks([mine, ...[1, 2, 3, 4, 5].map((n) => taskRecord({ id: assigned(n).task_id }))]);
+    for (let n = 1; n <= 5; n++) await emit('frontdesk://event', assigned(n));
+    const toasts = await screen.findAllByTestId('toast');
+    expect(toasts).toHaveLength(1);
+    expect(toasts[0].textContent).toContain('5 new tasks');
+    await vi.waitFor(() => expect(screen.getByTestId('my-task-count').textContent).toBe('6'));
+    expect(doorRequests(calls, 'task_list').length - before).toBeLessThanOrEqual(2);
+    // The grouped toast opens my tasks.
+    await fireEvent.click(within(toasts[0]).getByRole('button', { name: /5 new tasks/ }));
+    expect(nav.view).toBe('tasks');
+    expect(screen.queryAllByTestId('toast')).toHaveLength(0);
+  });
+
+  it('keeps my notification choices from the bell, and says tasks still arrive', async () => {
+    const { calls } = desk();
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'My notifications' }));
+    const dialog = await screen.findByTestId('prefs-dialog');
+    expect(dialog.textContent).toContain('your tasks still arrive');
+    const mute = within(dialog).getByLabelText('Mute sounds') as HTMLInputElement;
+    await vi.waitFor(() => expect(mute.disabled).toBe(false));
+    await fireEvent.click(mute);
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Save', hidden: true }));
+    await vi.waitFor(() => expect(doorRequests(calls, 'prefs_update')).toHaveLength(1));
+    expect(doorRequests(calls, 'prefs_update')[0].args).toEqual({ mute_popups: false, mute_sounds: true });
+  });
+});

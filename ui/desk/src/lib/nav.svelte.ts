@@ -1,0 +1,42 @@
+// Which screen is up, and what a screen was asked to open: by a click on a popup, a toast, or
+// a link from another screen. A screen takes its request when it mounts or when one arrives.
+import type { Open } from '../bindings/Open';
+import type { TaskScope } from '../bindings/TaskScope';
+
+export type View = 'clients' | 'chats' | 'tasks' | 'staff' | 'settings';
+
+export interface Pending {
+  client?: string;
+  conversation?: string;
+  task?: string;
+  tab?: TaskScope;
+  /** The new-task form, about this client. */
+  newTask?: { client_id: string; client_name: string };
+  staff?: string;
+}
+
+class NavState {
+  view = $state<View>('clients');
+  pending = $state<Pending>({});
+}
+
+export const nav = new NavState();
+
+export function go(view: View, pending: Pending = {}): void {
+  nav.pending = { ...pending };
+  nav.view = view;
+}
+
+/** The request for `key`, once: the screen that takes it clears it. */
+export function take<K extends keyof Pending>(key: K): Pending[K] | undefined {
+  const v = nav.pending[key];
+  if (v !== undefined) nav.pending = { ...nav.pending, [key]: undefined };
+  return v;
+}
+
+/** What a clicked popup or toast asks for. */
+export function openTarget(o: Open): void {
+  if (o.open === 'task') go('tasks', { task: o.id });
+  else if (o.open === 'conversation') go('chats', { conversation: o.id });
+  else go('tasks', { tab: 'mine' });
+}
