@@ -38,7 +38,8 @@ bench: setup ui widget
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
 	cargo build --release -p frontdesk -p frontdesk-admin
 	tests/desk_bench.sh $(CARGO_TARGET_DIR)/release/frontdesk
-	cargo build --release -p frontdesk-relay -p frontdesk-host --example relay_load
+	cargo build --release -p frontdesk-relay --bins
+	cargo build --release -p frontdesk-host --example relay_load
 	$(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay
 	NO_AT_BRIDGE=1 dbus-run-session -- $(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay popup
 	cargo bench -p frontdesk-core --bench routing

@@ -16,6 +16,9 @@ INSERT INTO routing (one, updated_at) VALUES (1, '1970-01-01T00:00:00.000000Z');
 
 -- Least loaded breaks ties by who was given a chat longest ago.
 ALTER TABLE staff ADD COLUMN last_assigned_at TEXT;
+-- A person's load: their open chat tasks, kept by the triggers below in the same transaction
+-- as every task change, so that a routing decision reads 200 rows instead of counting tasks.
+ALTER TABLE staff ADD COLUMN open_chats INTEGER NOT NULL DEFAULT 0;
 -- A person may silence their popups or the sound; their tasks still arrive.
 ALTER TABLE staff ADD COLUMN mute_popups INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN mute_sounds INTEGER NOT NULL DEFAULT 0;
@@ -50,9 +53,6 @@ CREATE TABLE tasks (
 -- A conversation has at most one open chat task: concurrent arrivals can never assign it twice.
 CREATE UNIQUE INDEX tasks_open_chat ON tasks (conversation_id)
     WHERE kind = 'chat' AND status IN ('open', 'in_progress');
--- A person's load, counted per decision.
-CREATE INDEX tasks_chat_load ON tasks (assignee_id, kind, status)
-    WHERE kind = 'chat' AND status IN ('open', 'in_progress');
 CREATE INDEX tasks_assignee ON tasks (assignee_id, status, seq);
 CREATE INDEX tasks_queue ON tasks (seq) WHERE assignee_id IS NULL AND status = 'open';
 CREATE INDEX tasks_client ON tasks (client_id, status);
@@ -76,3 +76,22 @@ CREATE TABLE task_history (
     note TEXT
 );
 CREATE INDEX task_history_task ON task_history (task_id, seq);
+
+-- Keep staff.open_chats equal to the person's open chat tasks, whoever changes a task.
+CREATE TRIGGER tasks_load_insert AFTER INSERT ON tasks
+    WHEN NEW.kind = 'chat' AND NEW.status IN ('open', 'in_progress') AND NEW.assignee_id IS NOT NULL
+BEGIN
+    UPDATE staff SET open_chats = open_chats + 1 WHERE id = NEW.assignee_id;
+END;
+CREATE TRIGGER tasks_load_update AFTER UPDATE OF assignee_id, status, kind ON tasks
+BEGIN
+    UPDATE staff SET open_chats = open_chats - 1
+     WHERE id = OLD.assignee_id AND OLD.kind = 'chat' AND OLD.status IN ('open', 'in_progress');
+    UPDATE staff SET open_chats = open_chats + 1
+     WHERE id = NEW.assignee_id AND NEW.kind = 'chat' AND NEW.status IN ('open', 'in_progress');
+END;
+CREATE TRIGGER tasks_load_delete AFTER DELETE ON tasks
+    WHEN OLD.kind = 'chat' AND OLD.status IN ('open', 'in_progress') AND OLD.assignee_id IS NOT NULL
+BEGIN
+    UPDATE staff SET open_chats = open_chats - 1 WHERE id = OLD.assignee_id;
+END;

@@ -91,6 +91,8 @@ pub struct Clinic {
     pub(crate) listeners: Listeners,
     /// Set by `open_as_operator` only: then, and only then, may the operator principal act.
     pub(crate) operator_unlocked: bool,
+    /// The second connection that copies the write-ahead log (checkpoint.rs).
+    pub(crate) checkpointer: Mutex<crate::checkpoint::Checkpointer>,
 }
 
 impl Clinic {
@@ -259,6 +261,7 @@ impl Clinic {
             keyring: opts.keyring,
             listeners: Listeners::default(),
             operator_unlocked,
+            checkpointer: Mutex::default(),
         }
     }
 

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod backup;
 mod chat;
+mod checkpoint;
 mod clients;
 mod clinic;
 pub mod clock;
@@ -34,6 +35,7 @@ pub use chat::{
     ChatMessage, ChatQuote, ChatSettings, ChatSettingsInput, ChatSide, Conversation,
     ConversationSummary, Incoming, RelayLink, SmsGateway, SmsHeader, SmsRecipient, MAX_TEXT,
 };
+pub use checkpoint::Checkpoint;
 pub use clients::{
     Client, ClientFields, ClientPage, ClientSaved, ClientSource, ClientSummary, HistoryEntry,
 };

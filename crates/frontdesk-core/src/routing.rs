@@ -13,7 +13,8 @@
 //! - *on shift*: now falls inside one of the person's working periods, in the clinic's time
 //!   zone;
 //! - *online*: the person has a live, unlocked session on some desk;
-//! - *load*: the person's open chat tasks (open or in progress);
+//! - *load*: the person's open chat tasks (open or in progress), kept in `staff.open_chats` by
+//!   triggers on every task change;
 //! - *under capacity*: load < the person's chat capacity;
 //! - *eligible*: active, on shift, online, under capacity, support tier ≥ the task's minimum
 //!   tier (raised by an escalation), and not the person the task is being taken from.
@@ -242,9 +243,7 @@ const ON_SHIFT_SQL: &str = "EXISTS (SELECT 1 FROM json_each(s.working_hours) h
 fn candidate_sql(filter: &str) -> String {
     format!(
         "SELECT s.id, s.seq, s.experience, s.support_tier, s.chat_capacity, {ON_SHIFT_SQL},
-                s.last_assigned_at,
-                (SELECT count(*) FROM tasks t WHERE t.assignee_id = s.id AND t.kind = 'chat'
-                    AND t.status IN ('open', 'in_progress'))
+                s.last_assigned_at, s.open_chats
            FROM staff s WHERE s.active = 1 AND {filter}"
     )
 }

@@ -120,6 +120,11 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
          PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;",
     )?;
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        crate::checkpoint::SAFETY_NET_PAGES,
+    )?;
     Ok(())
 }
 

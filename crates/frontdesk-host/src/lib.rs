@@ -1,10 +1,11 @@
 //! The clinic host's runtime around the core: the outbound relay link, the SMS sender, the
-//! routing clock, and optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
+//! routing clock, the checkpoint clock, and optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
 //! headless `frontdesk-admin serve` both start it with [`Host::start`].
 //!
 //! The core stays free of network code: the host moves frames between the relay and
 //! `Clinic::ingest` / the outbox, and acknowledges to the relay only after the core's commit.
 
+mod checkpoint;
 mod embedded;
 mod error;
 mod events;
@@ -61,7 +62,8 @@ impl Host {
         let events = events::bridge(&clinic);
         runtime.spawn(link::run(clinic.clone(), status.clone(), events.clone()));
         runtime.spawn(sms::run(clinic.clone(), events));
-        runtime.spawn(routing::run(clinic));
+        runtime.spawn(routing::run(clinic.clone()));
+        runtime.spawn(checkpoint::run(clinic));
         Ok(Host {
             runtime: Some(runtime),
             status,

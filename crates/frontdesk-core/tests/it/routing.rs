@@ -694,6 +694,14 @@ fn the_same_arrivals_delivered_concurrently_are_assigned_exactly_once() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(loads, [50, 50, 50, 50]);
+    let counted: Vec<i64> = conn
+        .prepare("SELECT open_chats FROM staff WHERE open_chats > 0")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(counted, [50, 50, 50, 50], "the load counter agrees");
 }
 
 #[derive(Debug, Clone)]
@@ -839,6 +847,17 @@ fn least_loaded_properties_hold_under_random_arrivals_and_completions() {
                     )
                     .unwrap();
                 prop_assert_eq!(doubled, 0);
+                // The load counter the decisions read agrees with the tasks themselves.
+                let drift: i64 = conn
+                    .query_row(
+                        "SELECT count(*) FROM staff s WHERE s.open_chats != (SELECT count(*)
+                           FROM tasks t WHERE t.assignee_id = s.id AND t.kind = 'chat'
+                            AND t.status IN ('open', 'in_progress'))",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                prop_assert_eq!(drift, 0, "staff.open_chats drifted");
             }
             Ok(())
         })

@@ -401,3 +401,33 @@ fn two_connections_writing_at_once_keep_everything_and_the_chain() {
         .unwrap();
     assert_eq!(n, 80);
 }
+
+#[test]
+fn checkpoints_copy_the_log_on_their_own_connection_and_follow_a_key_rotation() {
+    let f = new_clinic();
+    for n in 0..30 {
+        f.add_client(&operator(), client(&format!("Checkpoint {n}")));
+    }
+    let c = f.clinic.checkpoint().unwrap();
+    assert!(c.log_pages > 0, "the writes are in the log");
+    assert_eq!(c.copied_pages, c.log_pages, "and all of them are copied");
+    f.clinic
+        .handle(
+            &operator(),
+            Request::KeyRotate {
+                passphrase: Secret::new(PASSPHRASE),
+            },
+        )
+        .unwrap();
+    f.add_client(&operator(), client("After the rotation"));
+    // The old connection's key is stale: it reopens with the new one and carries on.
+    let c = f.clinic.checkpoint().unwrap();
+    assert_eq!(c.copied_pages, c.log_pages);
+    let id = f.clinic.id().to_string();
+    drop(f.clinic);
+    // Everything is there under the new key.
+    let n: i64 = raw_connection(&f.path, &f.keyring, &id)
+        .query_row("SELECT count(*) FROM clients", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 31);
+}
