@@ -48,3 +48,18 @@ export function dispatchShortcut(id: ShortcutId): boolean {
   }
   return false;
 }
+
+/** A form's keys: the save shortcut saves, the cancel one cancels. Returns the unregister. */
+export function formShortcuts(save: () => void, cancel: () => void): () => void {
+  return onShortcut((id) => {
+    if (id === 'save') {
+      save();
+      return true;
+    }
+    if (id === 'cancel') {
+      cancel();
+      return true;
+    }
+    return false;
+  });
+}
