@@ -238,8 +238,6 @@ pub struct TaskNotice {
     pub from_name: Option<String>,
     pub priority: Priority,
     pub due_at: Option<String>,
-    pub conversation_id: Option<String>,
-    pub mute_popups: bool,
 }
 
 const SELECT: &str = "
@@ -888,7 +886,7 @@ pub(crate) fn notice(conn: &Connection, id: &str) -> Result<Option<TaskNotice>> 
     Ok(conn
         .query_row(
             "SELECT t.kind, t.assignee_id, cb.display_name, t.priority, t.due_at,
-                    t.conversation_id, coalesce(a.mute_popups, 0), a.display_name
+                    a.display_name
                FROM tasks t
                LEFT JOIN staff cb ON cb.id = t.created_by
                LEFT JOIN staff a ON a.id = t.assignee_id
@@ -898,12 +896,10 @@ pub(crate) fn notice(conn: &Connection, id: &str) -> Result<Option<TaskNotice>> 
                 Ok(TaskNotice {
                     kind: TaskKind::parse(&r.get::<_, String>(0)?),
                     assignee_id: r.get(1)?,
-                    assignee_name: r.get(7)?,
+                    assignee_name: r.get(5)?,
                     from_name: r.get(2)?,
                     priority: Priority::parse(&r.get::<_, String>(3)?),
                     due_at: r.get(4)?,
-                    conversation_id: r.get(5)?,
-                    mute_popups: r.get(6)?,
                 })
             },
         )

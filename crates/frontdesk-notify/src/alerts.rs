@@ -140,8 +140,6 @@ mod tests {
             from_name: Some("Dara".into()),
             priority: Priority::Urgent,
             due_at: Some("2026-03-02T07:30:00Z".into()),
-            conversation_id: None,
-            mute_popups: false,
         }
     }
 
@@ -184,7 +182,6 @@ mod tests {
         let n = |_: &str| {
             Some(TaskNotice {
                 kind: TaskKind::Chat,
-                conversation_id: Some("C1".into()),
                 ..notice("me")
             })
         };

@@ -401,7 +401,7 @@ fn mute_choices_are_each_persons_own() {
     ))
     .remove(0);
     let n = f.clinic.task_notice(&t.id).unwrap().unwrap();
-    assert!(n.mute_popups);
+    assert!(f.clinic.popups_muted(&f.staff_id("anna")).unwrap());
     assert_eq!(n.from_name.as_deref(), Some(b.fields.display_name.as_str()));
 }
 

@@ -1,32 +1,7 @@
 //! The relay inside the desk: it pairs the clinic with itself, and when its address is taken
 //! the desk still starts, saying why the relay is missing.
 
-use std::sync::Arc;
-
-use frontdesk_core::*;
-
-fn clinic(dir: &std::path::Path) -> Arc<Clinic> {
-    let path = dir.join("clinic.db");
-    let passphrase = "embedded relay test passphrase";
-    Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Sunrise Clinic".into(),
-            time_zone: "Asia/Phnom_Penh".into(),
-            phone_region: "KH".into(),
-            admin_login: "boss".into(),
-            admin_name: "Boss".into(),
-            admin_password: Secret::new("boss-password-1"),
-            recovery_passphrase: Secret::new(passphrase),
-        },
-        Options {
-            keyring: None,
-            ..Options::default()
-        },
-    )
-    .unwrap();
-    Arc::new(Clinic::open_as_operator(&path, passphrase, Options::default()).unwrap())
-}
+use crate::support::clinic;
 
 fn options(dir: &std::path::Path, listen: std::net::SocketAddr) -> frontdesk_host::RelayOptions {
     frontdesk_host::RelayOptions {

@@ -56,26 +56,7 @@ fn gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
 #[test]
 fn a_new_chat_sends_an_sms_through_the_gateway_and_retries_a_refusal() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clinic.db");
-    let passphrase = "sms test recovery passphrase";
-    Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Sunrise Clinic".into(),
-            time_zone: "Asia/Phnom_Penh".into(),
-            phone_region: "KH".into(),
-            admin_login: "boss".into(),
-            admin_name: "Boss".into(),
-            admin_password: Secret::new("boss-password-1"),
-            recovery_passphrase: Secret::new(passphrase),
-        },
-        Options {
-            keyring: None,
-            ..Options::default()
-        },
-    )
-    .unwrap();
-    let clinic = Arc::new(Clinic::open_as_operator(&path, passphrase, Options::default()).unwrap());
+    let clinic = crate::support::clinic(dir.path());
     let op = Principal::Operator {
         workstation: "test".into(),
     };

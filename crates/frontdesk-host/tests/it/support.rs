@@ -428,3 +428,28 @@ impl Visitor {
 pub fn expected(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix} {i:04}")).collect()
 }
+
+/// A new clinic in `dir`, opened as the operator (no keyring: the recovery passphrase).
+pub fn clinic(dir: &std::path::Path) -> std::sync::Arc<frontdesk_core::Clinic> {
+    use frontdesk_core::*;
+    let path = dir.join("clinic.db");
+    let passphrase = "host test recovery passphrase";
+    Clinic::create(
+        &path,
+        &NewClinic {
+            name: "Sunrise Clinic".into(),
+            time_zone: "Asia/Phnom_Penh".into(),
+            phone_region: "KH".into(),
+            admin_login: "boss".into(),
+            admin_name: "Boss".into(),
+            admin_password: Secret::new("boss-password-1"),
+            recovery_passphrase: Secret::new(passphrase),
+        },
+        Options {
+            keyring: None,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    std::sync::Arc::new(Clinic::open_as_operator(&path, passphrase, Options::default()).unwrap())
+}

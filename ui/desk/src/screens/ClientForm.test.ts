@@ -7,28 +7,11 @@ import type { Call } from '../bindings/Call';
 import type { Reply } from '../bindings/Reply';
 import type { ClientSaved } from '../bindings/ClientSaved';
 import type { Staff } from '../bindings/Staff';
-import { clientRecord, deskError, doorReply, doorRequests, fakeDesk, readyStatus, session } from '../test-helpers';
+import { clientRecord, deskError, doorReply, doorRequests, fakeDesk, readyStatus, session, staffRecord } from '../test-helpers';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-const manager: Staff = {
-  id: '01HSTAFF000000000000000002',
-  login: 'mony',
-  active: true,
-  totp_enrolled: false,
-  created_at: '2024-01-01T00:00:00Z',
-  updated_at: '2024-01-01T00:00:00Z',
-  version: 1,
-  display_name: 'Mony Keo',
-  role: 'manager',
-  email: null,
-  phone: null,
-  experience: 3,
-  support_tier: 1,
-  chat_capacity: 2,
-  working_hours: [],
-  avatar: null,
-};
+const manager: Staff = staffRecord();
 
 /**
  * A desk that answers the form's own background requests (staff list, duplicate checks)
