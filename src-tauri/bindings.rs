@@ -48,10 +48,12 @@ fn export(dir: &Path) {
     frontdesk_core::ErrorBody::export_all(&cfg).unwrap();
     frontdesk_core::Permission::export_all(&cfg).unwrap();
     crate::events::Open::export_all(&cfg).unwrap();
+    frontdesk_host::lan::LanLink::export_all(&cfg).unwrap();
     // ts-rs cannot see a list of strings; the union is written the way ts-rs writes types.
     let codes: Vec<String> = frontdesk_core::ERROR_CODES
         .iter()
         .chain(crate::error::DESK_ERROR_CODES)
+        .chain(frontdesk_host::ERROR_CODES)
         .map(|c| format!("\"{c}\""))
         .collect();
     std::fs::write(

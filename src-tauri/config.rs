@@ -4,8 +4,9 @@
 //! `--workstation NAME` (FRONTDESK_WORKSTATION), `--idle-lock-seconds N`
 //! (FRONTDESK_IDLE_LOCK_SECONDS), and a built-in relay: `--relay-listen ADDR`
 //! (FRONTDESK_RELAY_LISTEN), `--relay-data DIR`, `--relay-tls-cert FILE`, `--relay-tls-key FILE`,
-//! `--relay-allow-plain-http 1`, and `--popups off` (FRONTDESK_POPUPS) for a desk that should
-//! not show OS popups.
+//! `--relay-allow-plain-http 1`, `--popups off` (FRONTDESK_POPUPS) for a desk that should
+//! not show OS popups, and `--lan-listen ADDR|off` (FRONTDESK_LAN_LISTEN) for the LAN service
+//! other desks connect to (default 0.0.0.0:7745).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,7 +78,23 @@ fn from(args: Vec<String>, default_dir: PathBuf) -> DeskConfig {
             Some("off") => None,
             _ => Some(Arc::new(frontdesk_notify::DesktopNotifier::new())),
         };
+    // The LAN service for other desks: on by default on every address at port 7745, as a
+    // clinic's host expects; "off" for a single-PC clinic or a kiosk.
+    let lan = match var("FRONTDESK_LAN_LISTEN").as_deref() {
+        Some("off") => None,
+        Some(a) => Some(frontdesk_host::lan::LanOptions {
+            listen: a.parse().unwrap_or_else(|_| {
+                eprintln!("frontdesk: --lan-listen {a} is not an address like 0.0.0.0:7745; using the default");
+                frontdesk_host::lan::LanOptions::default().listen
+            }),
+            ..Default::default()
+        }),
+        None => Some(Default::default()),
+    };
+    let pairing_path = crate::remote::pairing_path(&db_path);
     DeskConfig {
+        lan,
+        pairing_path,
         db_path,
         keyring,
         workstation,

@@ -16,6 +16,8 @@ use frontdesk_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DeskError, DeskResult};
+use crate::remote::{self, Remote, Sink};
+use frontdesk_host::lan::{self as lan, LanLink, PairingInput};
 
 /// How this PC's desk is set up (from the environment, see config.rs).
 pub struct DeskConfig {
@@ -29,6 +31,34 @@ pub struct DeskConfig {
     pub relay: Option<frontdesk_host::RelayOptions>,
     /// Where task popups go; `None`: no popups on this desk.
     pub notifier: Option<Arc<dyn frontdesk_notify::Notifier>>,
+    /// The LAN service other desks connect to, when this desk holds the clinic; `None`: off.
+    pub lan: Option<frontdesk_host::lan::LanOptions>,
+    /// Where a desk connected to a host keeps its pairing (see remote.rs).
+    pub pairing_path: PathBuf,
+}
+
+/// What an admin shows a new desk: the code, where to find this host, and the QR code's text.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PairingOffer {
+    pub code: frontdesk_core::PairingCode,
+    /// Addresses (ip:port) the new desk can reach the host on; the first is in the QR code.
+    pub addresses: Vec<String>,
+    pub qr_text: String,
+}
+
+/// The host's LAN service, for the devices screen.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LanInfo {
+    /// Running and taking desks.
+    pub running: bool,
+    pub addresses: Vec<String>,
+    pub fingerprint: Option<String>,
+    /// Why it is not running (lan.bind_failed…), or None when it was switched off.
+    pub error: Option<String>,
+    /// Set on a connected desk: the link to its host.
+    pub link: Option<LanLink>,
 }
 
 /// The website chat's connection, as the UI shows it.
@@ -101,6 +131,11 @@ pub enum Stage {
         error: ErrorBody,
         db_path: String,
     },
+    /// A desk paired with a host that it has not reached yet (or that refused it): connecting,
+    /// host not reachable, or removed from the clinic.
+    Remote {
+        link: LanLink,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,6 +146,8 @@ pub struct DeskStatus {
     pub workstation: String,
     /// Seconds without input after which the UI blanks and locks the screen.
     pub idle_lock_seconds: u32,
+    /// Set on a desk connected to a host: the link, for the "host not reachable" banner.
+    pub lan: Option<LanLink>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +171,9 @@ struct State {
     /// The relay link and senders, running while the clinic is open.
     host: Option<frontdesk_host::Host>,
     host_error: Option<String>,
+    /// Set when this PC is a desk connected to a host instead of holding the clinic.
+    remote: Option<Arc<Remote>>,
+    tried_pairing: bool,
 }
 
 type OpenHook = Box<dyn Fn(&Clinic) + Send + Sync>;
@@ -142,6 +182,7 @@ pub struct Desk {
     cfg: DeskConfig,
     state: Mutex<State>,
     on_open: Mutex<Option<OpenHook>>,
+    sink: Mutex<Option<Sink>>,
 }
 
 impl Desk {
@@ -150,7 +191,38 @@ impl Desk {
             cfg,
             state: Mutex::new(State::default()),
             on_open: Mutex::new(None),
+            sink: Mutex::new(None),
         }
+    }
+
+    /// Where a connected desk's link reports events and its own changes.
+    pub fn on_remote(&self, sink: impl Fn(lan::Incoming) + Send + Sync + 'static) {
+        *self.sink.lock().unwrap() = Some(Arc::new(sink));
+    }
+
+    fn start_remote(&self, st: &mut State, paired: lan::PairedHost) -> DeskResult<()> {
+        let sink = self
+            .sink
+            .lock()
+            .unwrap()
+            .clone()
+            .unwrap_or_else(|| Arc::new(|_| {}));
+        st.remote = Some(Remote::start(paired, sink)?);
+        Ok(())
+    }
+
+    /// The link to the host, on a connected desk.
+    pub fn remote(&self) -> Option<Arc<Remote>> {
+        let mut st = self.state();
+        if st.remote.is_none() && !st.tried_pairing && st.clinic.is_none() {
+            st.tried_pairing = true;
+            if let Some(p) = remote::load(&self.cfg.pairing_path) {
+                if let Err(e) = self.start_remote(&mut st, p) {
+                    tracing_free_log(&e);
+                }
+            }
+        }
+        st.remote.clone()
     }
 
     /// Runs whenever a clinic is opened (the shell subscribes to its events there).
@@ -174,7 +246,11 @@ impl Desk {
             hook(&clinic);
         }
         let clinic = Arc::new(clinic);
-        match frontdesk_host::Host::start(clinic.clone(), self.cfg.relay.clone()) {
+        match frontdesk_host::Host::start(
+            clinic.clone(),
+            self.cfg.relay.clone(),
+            self.cfg.lan.clone(),
+        ) {
             Ok(h) => st.host = Some(h),
             // The desk works without the chat; the chat status says why it is down.
             Err(e) => st.host_error = Some(e.code().to_owned()),
@@ -185,6 +261,16 @@ impl Desk {
 
     /// The website chat's connection.
     pub fn chat_status(&self) -> DeskResult<ChatStatus> {
+        if self.remote().is_some() {
+            // The host desk runs the relay link; this desk only sees its conversations.
+            return Ok(ChatStatus {
+                state: "host".into(),
+                relay_url: None,
+                last_error: None,
+                built_in_url: None,
+                demo_page: None,
+            });
+        }
         self.token()?;
         let st = self.state();
         Ok(match &st.host {
@@ -215,6 +301,28 @@ impl Desk {
     /// Where the desk stands. The first call tries the keyring, so that a normal start goes
     /// straight to the login screen.
     pub fn status(&self) -> DeskResult<DeskStatus> {
+        if let Some(r) = self.remote() {
+            let link = r.link();
+            let stage = match (r.clinic(), r.session()) {
+                (Some(clinic), Some(session)) if r.locked() => Stage::Locked { clinic, session },
+                (Some(clinic), Some(session)) => Stage::Ready { clinic, session },
+                (Some(clinic), None) if link.phase != lan::LinkPhase::Refused => {
+                    Stage::Login { clinic }
+                }
+                _ => Stage::Remote { link: link.clone() },
+            };
+            let idle = match (&self.cfg.idle_lock_secs, r.clinic()) {
+                (Some(s), _) => *s,
+                (None, Some(c)) => c.idle_timeout_minutes as u64 * 60,
+                _ => 600,
+            };
+            return Ok(DeskStatus {
+                stage,
+                workstation: r.paired().device_name.clone(),
+                idle_lock_seconds: idle.min(u32::MAX as u64) as u32,
+                lan: Some(link),
+            });
+        }
         let mut st = self.state();
         if st.clinic.is_none() && !st.tried_keyring {
             st.tried_keyring = true;
@@ -236,6 +344,7 @@ impl Desk {
             stage,
             workstation: self.cfg.workstation.clone(),
             idle_lock_seconds: idle.min(u32::MAX as u64) as u32,
+            lan: None,
         })
     }
 
@@ -294,6 +403,9 @@ impl Desk {
 
     /// The first-run wizard's last step: creates the clinic and its first admin.
     pub fn set_up(&self, setup: &NewClinic) -> DeskResult<SetUpClinic> {
+        if self.remote().is_some() {
+            return Err(DeskError::Paired);
+        }
         let mut st = self.state();
         if st.clinic.is_some() || self.cfg.db_path.exists() {
             return Err(DeskError::AlreadySetUp);
@@ -348,6 +460,9 @@ impl Desk {
         password: Secret,
         totp_code: Option<String>,
     ) -> DeskResult<SessionView> {
+        if let Some(r) = self.remote() {
+            return r.login(login, password, totp_code);
+        }
         let clinic = self.clinic()?;
         let session = clinic.login(&LoginRequest {
             login: login.to_string(),
@@ -379,6 +494,9 @@ impl Desk {
     }
 
     pub fn lock(&self) -> DeskResult<()> {
+        if let Some(r) = self.remote() {
+            return r.lock();
+        }
         let clinic = self.clinic()?;
         let token = self.token()?;
         clinic.lock_session(&token).inspect_err(|e| self.note(e))?;
@@ -386,6 +504,9 @@ impl Desk {
     }
 
     pub fn unlock(&self, password: &Secret) -> DeskResult<SessionView> {
+        if let Some(r) = self.remote() {
+            return r.unlock(password.clone());
+        }
         let clinic = self.clinic()?;
         let token = self.token()?;
         let session = clinic
@@ -400,6 +521,9 @@ impl Desk {
 
     /// Ends the session, locked or not, and returns to the login screen.
     pub fn log_out(&self) -> DeskResult<()> {
+        if let Some(r) = self.remote() {
+            return r.log_out();
+        }
         let clinic = self.clinic()?;
         let held = self.state().held.take();
         if let Some(h) = held {
@@ -409,6 +533,9 @@ impl Desk {
     }
 
     pub fn keep_alive(&self) -> DeskResult<()> {
+        if let Some(r) = self.remote() {
+            return r.keep_alive();
+        }
         let clinic = self.clinic()?;
         let token = self.token()?;
         clinic.keep_alive(&token).inspect_err(|e| self.note(e))?;
@@ -439,6 +566,9 @@ impl Desk {
 
     /// The one door, as the logged-in staff member.
     pub fn door(&self, req: Request) -> DeskResult<Response> {
+        if let Some(r) = self.remote() {
+            return r.door(req);
+        }
         let clinic = self.clinic()?;
         let token = self.token()?;
         let logout = matches!(req, Request::Logout);
@@ -450,4 +580,154 @@ impl Desk {
         }
         Ok(resp)
     }
+}
+
+/// Pairing and the LAN, on both kinds of desk.
+impl Desk {
+    /// Hosts announcing themselves on the LAN, for the connect screen.
+    pub fn discover(&self) -> Vec<lan::Found> {
+        lan::discover(std::time::Duration::from_millis(1500))
+    }
+
+    /// Pairs this PC with a host: `text` is the typed code or the QR code's text; `address`
+    /// is needed unless the QR text carries it.
+    pub fn pair(&self, text: &str, address: Option<&str>, name: Option<&str>) -> DeskResult<DeskStatus> {
+        {
+            let st = self.state();
+            if st.clinic.is_some() || self.cfg.db_path.exists() {
+                return Err(DeskError::AlreadySetUp);
+            }
+        }
+        if self.remote().is_some() {
+            return Err(DeskError::Paired);
+        }
+        let input = PairingInput::parse(text);
+        let address = input
+            .address
+            .clone()
+            .or_else(|| address.map(str::to_owned))
+            .filter(|a| !a.trim().is_empty())
+            .ok_or_else(|| {
+                DeskError::Core(frontdesk_core::Error::Invalid {
+                    field: "address".into(),
+                    code: "validation.required",
+                    reason: "give the host desk's address (shown with the code)".into(),
+                })
+            })?;
+        let name = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.cfg.workstation)
+            .to_owned();
+        let paired = block_on(lan::pair(&address, &input, &name)).map_err(DeskError::Lan)?;
+        remote::save(&self.cfg.pairing_path, &paired)?;
+        {
+            let mut st = self.state();
+            st.tried_pairing = true;
+            self.start_remote(&mut st, paired)?;
+        }
+        self.status()
+    }
+
+    /// Points a connected desk at the host's new address (the host PC moved or got a new IP);
+    /// the pinned certificate still has to match.
+    pub fn change_host(&self, address: &str) -> DeskResult<DeskStatus> {
+        let Some(r) = self.remote() else {
+            return Err(DeskError::NotSetUp);
+        };
+        let mut paired = r.paired().clone();
+        paired.address = lan::with_port(address);
+        remote::save(&self.cfg.pairing_path, &paired)?;
+        {
+            let mut st = self.state();
+            st.remote = None;
+            self.start_remote(&mut st, paired)?;
+        }
+        self.status()
+    }
+
+    /// Forgets the pairing (after a revocation, or to set this PC up differently).
+    pub fn unpair(&self) -> DeskResult<DeskStatus> {
+        if let Some(r) = self.remote() {
+            let _ = r.log_out();
+        }
+        {
+            let mut st = self.state();
+            st.remote = None;
+        }
+        match std::fs::remove_file(&self.cfg.pairing_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(frontdesk_core::Error::from(e).into()),
+        }
+        self.status()
+    }
+
+    /// A pairing code for a new desk, with where to find this host.
+    pub fn pairing_offer(&self) -> DeskResult<PairingOffer> {
+        let code = match self.door(Request::DevicePairStart)? {
+            Response::PairingCode(c) => c,
+            _ => unreachable!("device.pair_start answers with a code"),
+        };
+        let addresses = self.lan_info()?.addresses;
+        let qr_text = lan::qr_text(
+            addresses.first().map(String::as_str).unwrap_or(""),
+            &code.fingerprint,
+            &code.code,
+        );
+        Ok(PairingOffer {
+            code,
+            addresses,
+            qr_text,
+        })
+    }
+
+    pub fn lan_info(&self) -> DeskResult<LanInfo> {
+        if let Some(r) = self.remote() {
+            return Ok(LanInfo {
+                running: false,
+                addresses: vec![r.paired().address.clone()],
+                fingerprint: Some(r.paired().fingerprint.clone()),
+                error: None,
+                link: Some(r.link()),
+            });
+        }
+        self.token()?;
+        let st = self.state();
+        let host = st.host.as_ref();
+        Ok(LanInfo {
+            running: host.and_then(|h| h.lan()).is_some(),
+            addresses: host
+                .and_then(|h| h.lan())
+                .map(|l| l.addresses())
+                .unwrap_or_default(),
+            fingerprint: host.and_then(|h| h.lan()).map(|l| l.fingerprint.clone()),
+            error: host.and_then(|h| h.lan_error()).map(str::to_owned),
+            link: None,
+        })
+    }
+}
+
+/// Runs a future to completion on a runtime of its own: the caller is a plain or blocking
+/// thread (the IPC's), where entering the host's runtime is not allowed.
+fn block_on<F: std::future::Future + Send>(f: F) -> F::Output
+where
+    F::Output: Send,
+{
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for one call")
+                .block_on(f)
+        })
+        .join()
+        .expect("the pairing thread does not panic")
+    })
+}
+
+/// A pairing file that cannot start a link: the desk shows the set-up screen instead.
+fn tracing_free_log(e: &DeskError) {
+    eprintln!("frontdesk: the saved pairing could not be used ({})", e.code());
 }

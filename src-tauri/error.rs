@@ -10,6 +10,7 @@ pub const DESK_ERROR_CODES: &[&str] = &[
     "desk.not_unlocked",
     "desk.not_logged_in",
     "desk.busy",
+    "desk.paired",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,11 @@ pub enum DeskError {
     NotLoggedIn,
     #[error("the desk is still working on the last request")]
     Busy,
+    #[error("this PC is connected to a clinic's host; forget that first")]
+    Paired,
+    /// The LAN link to the host (unreachable, refused, or the host's own error).
+    #[error(transparent)]
+    Lan(frontdesk_host::Error),
 }
 
 impl DeskError {
@@ -37,12 +43,15 @@ impl DeskError {
             DeskError::NotUnlocked => "desk.not_unlocked",
             DeskError::NotLoggedIn => "desk.not_logged_in",
             DeskError::Busy => "desk.busy",
+            DeskError::Paired => "desk.paired",
+            DeskError::Lan(e) => e.code(),
         }
     }
 
     pub fn body(&self) -> ErrorBody {
         match self {
             DeskError::Core(e) => e.body(),
+            DeskError::Lan(e) => e.body(),
             other => ErrorBody {
                 code: other.code(),
                 message: other.to_string(),

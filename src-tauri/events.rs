@@ -11,6 +11,9 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 pub const CHANNEL: &str = "frontdesk://event";
 pub const OPEN: &str = "frontdesk://open";
+/// A connected desk's link to its host changed (`LanLink`), or the host forgot the session:
+/// the UI shows or clears the "host not reachable" banner and asks for the status again.
+pub const LINK: &str = "frontdesk://link";
 
 /// What a clicked popup asks the UI to open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +52,30 @@ pub fn forward<R: Runtime>(
             }
         })
         .expect("could not start the event thread");
+}
+
+/// What a connected desk's link brings: events go to the window like a host's own, and those
+/// the host marked as this desk's also to `popup`.
+pub fn remote<R: Runtime>(
+    app: &AppHandle<R>,
+    incoming: frontdesk_host::lan::Incoming,
+    popup: impl Fn(&Event, &frontdesk_host::lan::PopupNotice),
+) {
+    use frontdesk_host::lan::Incoming;
+    match incoming {
+        Incoming::Event { event, popup: notice } => {
+            let _ = app.emit(CHANNEL, &event);
+            if let Some(n) = notice {
+                popup(&event, &n);
+            }
+        }
+        Incoming::Link(link) => {
+            let _ = app.emit(LINK, &link);
+        }
+        Incoming::SessionLost => {
+            let _ = app.emit(LINK, ());
+        }
+    }
 }
 
 /// A popup was clicked: bring the window forward and tell the UI what to open.

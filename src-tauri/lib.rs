@@ -1,6 +1,7 @@
 //! The desk app: a thin Tauri shell over `frontdesk-core`. Only this crate knows Tauri.
 //!
 //! - `desk`: the long-lived state (clinic file, open clinic, who is logged in), Tauri-free;
+//! - `remote`: the same for a desk connected to the clinic's host over the LAN;
 //! - `rpc`: the one IPC entry, `rpc`, carrying the core's typed requests to the one door;
 //! - `events`: core events forwarded to the UI;
 //! - `config`: where the clinic lives and how the desk behaves, from the environment;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod desk;
 pub mod error;
 pub mod events;
+pub mod remote;
 pub mod rpc;
 pub mod webkit;
 
@@ -49,6 +51,19 @@ pub fn attach<R: Runtime>(app: &tauri::App<R>, config: DeskConfig) {
     });
     let handle = app.handle().clone();
     let weak = Arc::downgrade(&desk);
+    {
+        let (handle, weak, popups) = (handle.clone(), weak.clone(), popups.clone());
+        desk.on_remote(move |incoming| {
+            events::remote(&handle, incoming, |ev, notice| {
+                let (Some(desk), Some(popups)) = (weak.upgrade(), popups.as_ref()) else {
+                    return;
+                };
+                if let Some(p) = desk.remote().and_then(|r| r.popup_for(ev, notice)) {
+                    popups.push(p);
+                }
+            })
+        });
+    }
     desk.on_open(move |clinic| {
         let (weak, popups) = (weak.clone(), popups.clone());
         events::forward(handle.clone(), clinic.subscribe(), move |ev| {

@@ -11,7 +11,7 @@ use std::time::Instant;
 use frontdesk_core::{ErrorBody, NewClinic, Request, Response, Secret};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{ChatStatus, Desk, DeskStatus, SessionView, SetUpClinic};
+use crate::desk::{ChatStatus, Desk, DeskStatus, LanInfo, PairingOffer, SessionView, SetUpClinic};
 use crate::error::{DeskError, DeskResult};
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +49,27 @@ pub enum Call {
     },
     /// The website chat's connection state.
     ChatStatus,
+    /// Hosts announcing themselves on the LAN (for connecting this PC to one).
+    Discover,
+    /// Pairs this PC with a host: the typed code or the QR code's text, and the host's
+    /// address when the text does not carry it.
+    Pair {
+        text: String,
+        #[serde(default)]
+        address: Option<String>,
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// The host moved: reach it at this address (its certificate must still match).
+    ChangeHost {
+        address: String,
+    },
+    /// Forget the host this PC is paired with.
+    Unpair,
+    /// A pairing code for a new desk, with the host's addresses and the QR code's text.
+    PairingOffer,
+    /// The LAN service (on the host) or the link (on a connected desk).
+    LanInfo,
     Door(Request),
 }
 
@@ -61,6 +82,9 @@ pub enum Reply {
     SetUp(SetUpClinic),
     Session(SessionView),
     ChatStatus(ChatStatus),
+    Found(Vec<frontdesk_host::lan::Found>),
+    PairingOffer(PairingOffer),
+    LanInfo(LanInfo),
     Door(Response),
     Done,
 }
@@ -107,6 +131,16 @@ pub fn dispatch(desk: &Desk, started: Instant, call: Call) -> DeskResult<Reply> 
             Reply::Done
         }
         Call::ChatStatus => Reply::ChatStatus(desk.chat_status()?),
+        Call::Discover => Reply::Found(desk.discover()),
+        Call::Pair {
+            text,
+            address,
+            name,
+        } => Reply::Status(desk.pair(&text, address.as_deref(), name.as_deref())?),
+        Call::ChangeHost { address } => Reply::Status(desk.change_host(&address)?),
+        Call::Unpair => Reply::Status(desk.unpair()?),
+        Call::PairingOffer => Reply::PairingOffer(desk.pairing_offer()?),
+        Call::LanInfo => Reply::LanInfo(desk.lan_info()?),
         Call::Door(req) => Reply::Door(desk.door(req)?),
     })
 }

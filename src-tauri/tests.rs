@@ -35,6 +35,8 @@ fn shell_with(notifier: Option<Arc<dyn frontdesk_notify::Notifier>>) -> Shell {
         idle_lock_secs: None,
         relay: None,
         notifier,
+        lan: None,
+        pairing_path: dir.path().join("lan-desk.json"),
     };
     // The real context: the capability in tauri.conf.json decides what the window may call.
     let app = crate::builder::<MockRuntime>(Instant::now())

@@ -93,8 +93,8 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ChatCmd,
     },
-    /// Run the clinic host without a screen: the relay link, the SMS sender, and optionally a
-    /// built-in relay. Stops on Ctrl-C or SIGTERM.
+    /// Run the clinic host without a screen: the relay link, the SMS sender, the LAN service
+    /// for the clinic's other desks, and optionally a built-in relay. Stops on Ctrl-C.
     Serve {
         /// Also run a relay on this address (e.g. 127.0.0.1:8787) and pair with it.
         #[arg(long)]
@@ -102,7 +102,32 @@ pub enum Command {
         /// The built-in relay's data directory (default: next to the database).
         #[arg(long)]
         relay_data: Option<PathBuf>,
+        /// Where other desks connect.
+        #[arg(long, default_value = "0.0.0.0:7745")]
+        lan_listen: std::net::SocketAddr,
+        /// Take no desks over the LAN.
+        #[arg(long)]
+        no_lan: bool,
     },
+    /// Desks on the LAN: pair a new one, list them, revoke one.
+    Device {
+        #[command(subcommand)]
+        cmd: DeviceCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCmd {
+    /// A single-use pairing code (10 minutes) with its QR code, for a new desk.
+    Pair {
+        /// The address desks reach this host on (default: this PC's LAN addresses, port 7745).
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Paired desks with their last-seen times.
+    List,
+    /// Revoke a desk: it is cut off at once and can no longer connect.
+    Revoke { id: String },
 }
 
 #[derive(Subcommand)]

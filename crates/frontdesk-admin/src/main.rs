@@ -18,7 +18,7 @@ use frontdesk_core::{
     Response, Role, StaffFields,
 };
 
-use args::{AuditCmd, ChatCmd, Cli, ClientCmd, Command, KeyCmd, StaffCmd};
+use args::{AuditCmd, ChatCmd, Cli, ClientCmd, Command, DeviceCmd, KeyCmd, StaffCmd};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -115,9 +115,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Serve {
             relay_listen,
             relay_data,
+            lan_listen,
+            no_lan,
         } => {
             let (clinic, _) = open(db)?;
-            serve(clinic, db, relay_listen, relay_data)?;
+            let lan = (!no_lan).then(|| frontdesk_host::lan::LanOptions {
+                listen: lan_listen,
+                ..Default::default()
+            });
+            serve(clinic, db, relay_listen, relay_data, lan)?;
+        }
+        Command::Device { cmd } => {
+            let (clinic, who) = open(db)?;
+            device(&clinic, &who, cmd, json)?;
         }
         Command::Staff { cmd } => {
             let (clinic, who) = open(db)?;
@@ -426,11 +436,56 @@ fn chat(clinic: &Clinic, who: &Principal, cmd: ChatCmd, json: bool) -> Result<()
     Ok(())
 }
 
+fn device(clinic: &Clinic, who: &Principal, cmd: DeviceCmd, json: bool) -> Result<(), Error> {
+    match cmd {
+        DeviceCmd::Pair { address } => {
+            let Response::PairingCode(code) = clinic.handle(who, Request::DevicePairStart)? else {
+                unreachable!("device.pair_start answers with a code")
+            };
+            let addresses = match address {
+                Some(a) => vec![frontdesk_host::lan::with_port(&a)],
+                None => frontdesk_host::lan::lan_addresses(frontdesk_host::lan::DEFAULT_PORT),
+            };
+            let qr = frontdesk_host::lan::qr_text(&addresses[0], &code.fingerprint, &code.code);
+            let v = serde_json::json!({
+                "code": code.code,
+                "expires_at": code.expires_at,
+                "fingerprint": code.fingerprint,
+                "addresses": addresses,
+                "qr_text": qr,
+            });
+            output::line(json, &v, || {
+                format!(
+                    "Pairing code: {}\nValid until {} (once).\nHost address: {}\n\
+                     Certificate: {}\n\n{}",
+                    code.code,
+                    code.expires_at,
+                    addresses.join(", "),
+                    code.fingerprint,
+                    output::qr(&qr)
+                )
+            });
+        }
+        DeviceCmd::List => {
+            let resp = clinic.handle(who, Request::DeviceList)?;
+            let v = serde_json::to_value(&resp).expect("responses serialize");
+            output::line(json, &v["data"], || output::devices_text(&resp));
+        }
+        DeviceCmd::Revoke { id } => {
+            let resp = clinic.handle(who, Request::DeviceRevoke { id })?;
+            let v = serde_json::to_value(&resp).expect("responses serialize");
+            output::line(json, &v["data"], || output::devices_text(&resp));
+        }
+    }
+    Ok(())
+}
+
 fn serve(
     clinic: Clinic,
     db: &Path,
     relay_listen: Option<std::net::SocketAddr>,
     relay_data: Option<std::path::PathBuf>,
+    lan: Option<frontdesk_host::lan::LanOptions>,
 ) -> Result<(), Error> {
     let relay = relay_listen.map(|listen| frontdesk_host::RelayOptions {
         listen,
@@ -439,8 +494,18 @@ fn serve(
         allow_plain_http: false,
         settings: frontdesk_relay::Settings::default(),
     });
-    let host = frontdesk_host::Host::start(std::sync::Arc::new(clinic), relay)
+    let wants_lan = lan.is_some();
+    let host = frontdesk_host::Host::start(std::sync::Arc::new(clinic), relay, lan)
         .map_err(|e| Error::Io(e.to_string()))?;
+    match host.lan() {
+        // Scripts read this line.
+        Some(l) => println!("lan listening on {} certificate {}", l.addr, l.fingerprint),
+        None if wants_lan => eprintln!(
+            "frontdesk-admin: the LAN service did not start [{}]; other desks cannot connect",
+            host.lan_error().unwrap_or_default()
+        ),
+        None => {}
+    }
     match host.relay() {
         Some(r) => {
             // Scripts read these lines.

@@ -251,3 +251,34 @@ pub fn chat_text(resp: &frontdesk_core::Response) -> String {
         _ => String::new(),
     }
 }
+
+/// Devices as text: one per line, id, name, last seen, and whether revoked.
+pub fn devices_text(resp: &frontdesk_core::Response) -> String {
+    use frontdesk_core::Response;
+    let one = |d: &frontdesk_core::Device| {
+        format!(
+            "{}\t{}\tlast seen {}\t{}",
+            d.id,
+            d.name,
+            d.last_seen_at.as_deref().unwrap_or("never"),
+            if d.revoked_at.is_some() { "revoked" } else { "active" }
+        )
+    };
+    match resp {
+        Response::Devices(list) if list.is_empty() => "No desks are paired.".into(),
+        Response::Devices(list) => list.iter().map(one).collect::<Vec<_>>().join("\n"),
+        Response::Device(d) => one(d),
+        _ => String::new(),
+    }
+}
+
+/// A QR code drawn with block characters, for a terminal.
+pub fn qr(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}

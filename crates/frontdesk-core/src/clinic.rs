@@ -506,6 +506,28 @@ impl Clinic {
         Ok(s.locked || self.now() - s.last_seen > self.idle_timeout()?)
     }
 
+    /// Who holds a live session (locked or not): for a LAN desk taking its session up again
+    /// after its connection came back.
+    pub fn session(&self, token: &str) -> Result<Session> {
+        let s = self.sessions.get(token)?;
+        let conn = self.db();
+        let info = Self::info(&conn)?;
+        let (login, display_name, role): (String, String, String) = conn.query_row(
+            "SELECT login, display_name, role FROM staff WHERE id = ?1",
+            [&s.staff_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(Session {
+            token: token.to_string(),
+            staff_id: s.staff_id,
+            login,
+            display_name,
+            role: crate::permissions::Role::parse(&role)?,
+            workstation: s.workstation,
+            idle_timeout_minutes: info.idle_timeout_minutes,
+        })
+    }
+
     /// How long a session may idle before it locks: the clinic's setting.
     pub(crate) fn idle_timeout(&self) -> Result<chrono::Duration> {
         let minutes: i64 =

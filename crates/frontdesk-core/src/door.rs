@@ -21,6 +21,7 @@ use crate::chat::{
 use crate::clients::{self, ClientFields, ClientPage, ClientSaved, HistoryEntry};
 use crate::clinic::{Clinic, ClinicInfo};
 use crate::demo::{self, DemoSpec, DemoSummary};
+use crate::devices::{self, Device, PairingCode};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::permissions::{self, Permission, Role};
@@ -202,6 +203,13 @@ pub enum Request {
     RoutingUpdate(RoutingSettings),
     PrefsGet,
     PrefsUpdate(Prefs),
+    /// The desks paired with this host, revoked ones last.
+    DeviceList,
+    /// A single-use code for pairing a new desk, good for ten minutes.
+    DevicePairStart,
+    DeviceRevoke {
+        id: String,
+    },
 }
 
 impl Request {
@@ -247,6 +255,7 @@ impl Request {
             TaskList { .. } => Permission::TaskManage,
             RoutingGet | RoutingUpdate(_) => Permission::RoutingConfigure,
             PrefsGet | PrefsUpdate(_) => Permission::OwnAccount,
+            DeviceList | DevicePairStart | DeviceRevoke { .. } => Permission::DeviceManage,
         }
     }
 
@@ -296,6 +305,9 @@ impl Request {
             RoutingUpdate(_) => "routing.update",
             PrefsGet => "prefs.get",
             PrefsUpdate(_) => "prefs.update",
+            DeviceList => "device.list",
+            DevicePairStart => "device.pair_start",
+            DeviceRevoke { .. } => "device.revoke",
         }
     }
 
@@ -325,6 +337,7 @@ impl Request {
             | TaskSetStatus { id, .. }
             | TaskAssign { id, .. }
             | TaskEscalate { id, .. } => Some(("task", id.clone())),
+            DeviceRevoke { id } => Some(("device", id.clone())),
             _ => None,
         }
     }
@@ -362,6 +375,9 @@ pub enum Response {
     Task(Box<Task>),
     Routing(RoutingSettings),
     Prefs(Prefs),
+    Devices(Vec<Device>),
+    Device(Device),
+    PairingCode(PairingCode),
     Done,
 }
 
@@ -845,6 +861,13 @@ impl Clinic {
             }
             PrefsGet => plain(Response::Prefs(tasks::prefs(tx, ctx)?)),
             PrefsUpdate(p) => plain(Response::Prefs(tasks::set_prefs(tx, ctx, &p)?)),
+            DeviceList => plain(Response::Devices(devices::list(tx)?)),
+            DevicePairStart => {
+                let (code, id) = devices::start_pairing(tx, ctx)?;
+                // The audit record names the code's record, never the code.
+                Ok((Response::PairingCode(code), Some(("pairing_code", id)), None))
+            }
+            DeviceRevoke { id } => plain(Response::Device(devices::revoke(tx, ctx, &id)?)),
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
                 unreachable!("handled outside a transaction")
             }

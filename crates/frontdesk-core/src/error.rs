@@ -71,6 +71,18 @@ pub enum Error {
     #[error("this needs the clinic's recovery passphrase")]
     OperatorOnly,
 
+    // Desks on the LAN.
+    #[error("this pairing code is wrong or was used already")]
+    PairingWrongCode,
+    #[error("this pairing code has expired; ask for a new one")]
+    PairingExpired,
+    #[error("this desk was removed from the clinic; pair it again")]
+    DeviceRevoked,
+    #[error("this desk is not paired with the clinic; pair it again")]
+    DeviceUnknown,
+    #[error("the host does not accept other desks yet: start it with the LAN service on")]
+    LanOff,
+
     // Everything else, without personal data.
     #[error("storage error: {0}")]
     Storage(String),
@@ -107,6 +119,11 @@ impl Error {
             Error::SessionExpired => "auth.session_expired",
             Error::SessionLocked => "auth.session_locked",
             Error::OperatorOnly => "access.operator_only",
+            Error::PairingWrongCode => "pair.wrong_code",
+            Error::PairingExpired => "pair.code_expired",
+            Error::DeviceRevoked => "device.revoked",
+            Error::DeviceUnknown => "device.unknown",
+            Error::LanOff => "device.lan_off",
             Error::Storage(_) => "store.error",
             Error::Io(_) => "io.error",
         }
@@ -167,6 +184,11 @@ pub const ERROR_CODES: &[&str] = &[
     "auth.session_expired",
     "auth.session_locked",
     "access.operator_only",
+    "pair.wrong_code",
+    "pair.code_expired",
+    "device.revoked",
+    "device.unknown",
+    "device.lan_off",
     "store.error",
     "io.error",
     "validation.avatar",
@@ -291,6 +313,8 @@ mod tests {
                             "staff",
                             "backup",
                             "io",
+                            "pair",
+                            "device",
                         ]
                         .contains(&a)
                     {

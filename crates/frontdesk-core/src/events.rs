@@ -48,6 +48,11 @@ pub enum Event {
         reason: Reason,
         conversation_id: Option<String>,
     },
+    /// A desk was paired or revoked: the LAN service cuts a revoked desk off at once.
+    DeviceChanged {
+        id: String,
+        revoked: bool,
+    },
 }
 
 impl Event {

@@ -13,6 +13,7 @@ mod clients;
 mod clinic;
 pub mod clock;
 mod demo;
+mod devices;
 mod door;
 mod error;
 mod events;
@@ -41,6 +42,9 @@ pub use clients::{
 };
 pub use clinic::{Clinic, ClinicInfo, Created, LoginRequest, NewClinic, Options};
 pub use demo::{DemoLogin, DemoSpec, DemoSummary};
+pub use devices::{
+    normalize_code, Device, LanIdentity, OpenCode, PairingCode, CODE_MAX_FAILURES, CODE_MINUTES,
+};
 pub use door::{ClinicSettings, Principal, Request, Response, DEFAULT_PAGE, MAX_PAGE};
 pub use error::{Error, ErrorBody, Result, ERROR_CODES};
 pub use events::Event;

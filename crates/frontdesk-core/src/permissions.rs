@@ -94,6 +94,8 @@ pub enum Permission {
     TaskManage,
     /// Choose the routing strategy and the answer time.
     RoutingConfigure,
+    /// Pair other PCs with this host, see them, and revoke them.
+    DeviceManage,
 }
 
 impl Permission {
@@ -119,6 +121,7 @@ impl Permission {
             Permission::TaskWork => "task.work",
             Permission::TaskManage => "task.manage",
             Permission::RoutingConfigure => "routing.configure",
+            Permission::DeviceManage => "device.manage",
         }
     }
 }
@@ -151,6 +154,7 @@ pub const MATRIX: &[(Permission, [bool; 4])] = &[
     (Permission::TaskWork, [Y, Y, Y, Y]),
     (Permission::TaskManage, [Y, Y, Y, N]),
     (Permission::RoutingConfigure, [Y, N, N, N]),
+    (Permission::DeviceManage, [Y, N, N, N]),
 ];
 
 pub fn allowed(role: Role, permission: Permission) -> bool {

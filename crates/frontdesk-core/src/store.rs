@@ -28,6 +28,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0003_tasks.sql",
         include_str!("../../../migrations/0003_tasks.sql"),
     ),
+    (
+        "0004_devices.sql",
+        include_str!("../../../migrations/0004_devices.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

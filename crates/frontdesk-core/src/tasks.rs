@@ -229,7 +229,7 @@ pub struct Prefs {
 
 /// What a desk needs to put a popup on screen for a task, without any client's data: the
 /// popup may linger in the OS's notification list on a shared PC.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskNotice {
     pub kind: TaskKind,
     pub assignee_id: Option<String>,

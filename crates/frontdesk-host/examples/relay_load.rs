@@ -101,7 +101,7 @@ fn stack(relay_bin: &str) -> Stack {
     clinic
         .set_relay_link(&format!("http://127.0.0.1:{port}"), &token)
         .unwrap();
-    let host = frontdesk_host::Host::start(clinic.clone(), None).unwrap();
+    let host = frontdesk_host::Host::start(clinic.clone(), None, None).unwrap();
     Stack {
         relay,
         port,

@@ -1,6 +1,8 @@
 //! The clinic host's runtime around the core: the outbound relay link, the SMS sender, the
-//! routing clock, the checkpoint clock, and optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
-//! headless `frontdesk-admin serve` both start it with [`Host::start`].
+//! routing clock, the checkpoint clock, the LAN service for the clinic's other desks, and
+//! optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
+//! headless `frontdesk-admin serve` both start it with [`Host::start`]. A desk connected to a
+//! host uses [`lan::LanClient`] instead.
 //!
 //! The core stays free of network code: the host moves frames between the relay and
 //! `Clinic::ingest` / the outbox, and acknowledges to the relay only after the core's commit.
@@ -9,6 +11,7 @@ mod checkpoint;
 mod embedded;
 mod error;
 mod events;
+pub mod lan;
 mod link;
 mod routing;
 mod sms;
@@ -19,7 +22,7 @@ use std::sync::Arc;
 use frontdesk_core::Clinic;
 
 pub use embedded::{EmbeddedRelay, RelayOptions};
-pub use error::{Error, Result};
+pub use error::{Error, Result, ERROR_CODES};
 pub use status::{LinkState, LinkStatus};
 
 /// The running host. Dropping it stops its tasks.
@@ -29,12 +32,20 @@ pub struct Host {
     relay: Option<EmbeddedRelay>,
     /// Why the built-in relay did not start (its address taken, say): the link runs anyway.
     relay_error: Option<String>,
+    lan: Option<lan::LanService>,
+    /// Why the LAN service did not start (its port taken, say): this desk still works.
+    lan_error: Option<String>,
 }
 
 impl Host {
     /// Starts the relay link (when the clinic has one configured, now or later), the SMS
-    /// sender, the routing clock, and the built-in relay when `relay` is given.
-    pub fn start(clinic: Arc<Clinic>, relay: Option<RelayOptions>) -> Result<Host> {
+    /// sender, the routing clock, the LAN service when `lan` is given, and the built-in relay
+    /// when `relay` is given.
+    pub fn start(
+        clinic: Arc<Clinic>,
+        relay: Option<RelayOptions>,
+        lan: Option<lan::LanOptions>,
+    ) -> Result<Host> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -60,6 +71,21 @@ impl Host {
         };
         let status = status::Shared::default();
         let events = events::bridge(&clinic);
+        let started = lan.map(|opts| {
+            std::thread::scope(|s| {
+                s.spawn(|| runtime.block_on(lan::start(&clinic, opts, events.clone())))
+                    .join()
+                    .expect("the LAN start-up thread does not panic")
+            })
+        });
+        let (lan, lan_error) = match started {
+            Some(Ok(l)) => (Some(l), None),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "the LAN service did not start");
+                (None, Some(e.code().to_owned()))
+            }
+            None => (None, None),
+        };
         runtime.spawn(link::run(clinic.clone(), status.clone(), events.clone()));
         runtime.spawn(sms::run(clinic.clone(), events));
         runtime.spawn(routing::run(clinic.clone()));
@@ -69,6 +95,8 @@ impl Host {
             status,
             relay: embedded,
             relay_error,
+            lan,
+            lan_error,
         })
     }
 
@@ -83,6 +111,16 @@ impl Host {
     /// The built-in relay, if this host runs one.
     pub fn relay(&self) -> Option<&EmbeddedRelay> {
         self.relay.as_ref()
+    }
+
+    /// The LAN service, if it runs.
+    pub fn lan(&self) -> Option<&lan::LanService> {
+        self.lan.as_ref()
+    }
+
+    /// Why the LAN service is not running, when it was asked for and failed.
+    pub fn lan_error(&self) -> Option<&str> {
+        self.lan_error.as_deref()
     }
 
     /// Blocks the calling thread until the process is told to stop (the headless host).

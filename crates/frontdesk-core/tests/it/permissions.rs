@@ -48,6 +48,7 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             limit: Some(1),
         },
         Permission::AuditVerify => Request::AuditVerify,
+        Permission::DeviceManage => Request::DeviceList,
         Permission::Backup => Request::Backup {
             path: dir
                 .join(format!("b-{}.backup", ulid::Ulid::new()))

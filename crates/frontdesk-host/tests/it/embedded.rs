@@ -20,6 +20,7 @@ fn the_built_in_relay_pairs_the_clinic_and_a_taken_address_is_reported_not_fatal
     let host = frontdesk_host::Host::start(
         c.clone(),
         Some(options(dir.path(), "127.0.0.1:0".parse().unwrap())),
+        None,
     )
     .unwrap();
     let relay = host.relay().expect("the relay runs");
@@ -38,6 +39,7 @@ fn the_built_in_relay_pairs_the_clinic_and_a_taken_address_is_reported_not_fatal
     let second = frontdesk_host::Host::start(
         clinic(other.path()),
         Some(options(other.path(), relay.addr)),
+        None,
     )
     .unwrap();
     assert!(second.relay().is_none());

@@ -51,7 +51,7 @@ fn two_hundred_chats_arriving_at_once_are_each_assigned_exactly_once() {
         staff.push(s.id);
     }
     let events = clinic.subscribe();
-    let _host = frontdesk_host::Host::start(clinic.clone(), None).unwrap();
+    let _host = frontdesk_host::Host::start(clinic.clone(), None, None).unwrap();
     stack.wait_for_config();
 
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -103,7 +103,7 @@ fn a_new_chat_sends_an_sms_through_the_gateway_and_retries_a_refusal() {
             }),
         )
         .unwrap();
-    let _host = frontdesk_host::Host::start(clinic.clone(), None).unwrap();
+    let _host = frontdesk_host::Host::start(clinic.clone(), None, None).unwrap();
 
     let visitor = VisitorKey::generate();
     let conversation = ulid::Ulid::new().to_string();

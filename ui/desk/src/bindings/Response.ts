@@ -9,7 +9,9 @@ import type { ClinicInfo } from "./ClinicInfo";
 import type { Conversation } from "./Conversation";
 import type { ConversationSummary } from "./ConversationSummary";
 import type { DemoSummary } from "./DemoSummary";
+import type { Device } from "./Device";
 import type { HistoryEntry } from "./HistoryEntry";
+import type { PairingCode } from "./PairingCode";
 import type { Prefs } from "./Prefs";
 import type { RoutingSettings } from "./RoutingSettings";
 import type { Staff } from "./Staff";
@@ -21,4 +23,4 @@ export type Response = { "kind": "clinic", "data": ClinicInfo } | { "kind": "cli
 /**
  * Present when TOTP was just enrolled: show it once.
  */
-totp: TotpEnrollment | null, } } | { "kind": "totp", "data": TotpEnrollment } | { "kind": "audit_records", "data": Array<AuditRecord> } | { "kind": "audit_report", "data": VerifyReport } | { "kind": "backup_written", "data": { path: string, bytes: number, } } | { "kind": "demo", "data": DemoSummary } | { "kind": "chat_settings", "data": ChatSettings } | { "kind": "conversations", "data": Array<ConversationSummary> } | { "kind": "conversation", "data": Conversation } | { "kind": "chat_message", "data": ChatMessage } | { "kind": "tasks", "data": Array<Task> } | { "kind": "task", "data": Task } | { "kind": "routing", "data": RoutingSettings } | { "kind": "prefs", "data": Prefs } | { "kind": "done" };
+totp: TotpEnrollment | null, } } | { "kind": "totp", "data": TotpEnrollment } | { "kind": "audit_records", "data": Array<AuditRecord> } | { "kind": "audit_report", "data": VerifyReport } | { "kind": "backup_written", "data": { path: string, bytes: number, } } | { "kind": "demo", "data": DemoSummary } | { "kind": "chat_settings", "data": ChatSettings } | { "kind": "conversations", "data": Array<ConversationSummary> } | { "kind": "conversation", "data": Conversation } | { "kind": "chat_message", "data": ChatMessage } | { "kind": "tasks", "data": Array<Task> } | { "kind": "task", "data": Task } | { "kind": "routing", "data": RoutingSettings } | { "kind": "prefs", "data": Prefs } | { "kind": "devices", "data": Array<Device> } | { "kind": "device", "data": Device } | { "kind": "pairing_code", "data": PairingCode } | { "kind": "done" };
