@@ -238,23 +238,22 @@ impl Clinic {
             .ok_or_else(|| Error::Storage("the LAN identity was not kept".into()))
     }
 
-    /// The open code whose first character is `slot`. A wrong, used, burnt or expired code is
-    /// refused and audited.
-    pub fn pairing_code(&self, code: &str, from: &str) -> Result<OpenCode> {
-        let code = normalize_code(code);
+    /// The open code whose first character is `slot` (the desk proves the rest with SPAKE2,
+    /// never sending it). A wrong, used, burnt or expired code is refused and audited.
+    pub fn pairing_code(&self, slot: &str, from: &str) -> Result<OpenCode> {
+        let slot = normalize_code(slot);
         let now = self.now();
-        let found: Option<(String, String, String, Option<String>, i64)> = match code.chars().next()
-        {
-            Some(slot) if code.len() == 9 => self
-                .db()
+        let found: Option<(String, String, String, Option<String>, i64)> = if slot.len() == 1 {
+            self.db()
                 .query_row(
                     "SELECT id, secret, expires_at, used_at, failures FROM pairing_codes
                      WHERE slot = ?1 ORDER BY created_at DESC LIMIT 1",
-                    [slot.to_string()],
+                    [&slot],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
-                .optional()?,
-            _ => None,
+                .optional()?
+        } else {
+            None
         };
         let result = match found {
             None => Err(Error::PairingWrongCode),

@@ -4,6 +4,7 @@
 
 mod embedded;
 mod faults;
+mod lan;
 mod routing;
 mod sms;
 mod support;

@@ -153,7 +153,7 @@ impl Stack {
 
     pub fn desk(&self) -> Proc {
         let mut cmd = Command::new(bin("frontdesk-admin"));
-        cmd.arg("--db").arg(&self.db).arg("serve");
+        cmd.arg("--db").arg(&self.db).args(["serve", "--no-lan"]);
         spawn_until(cmd, "serving")
     }
 
