@@ -67,10 +67,11 @@ pub fn discover(wait: Duration) -> Vec<Found> {
         if let ServiceEvent::ServiceResolved(info) = ev {
             let clinic = info.get_property_val_str("clinic").unwrap_or("").to_owned();
             let prefix = info.get_property_val_str("fp").unwrap_or("").to_owned();
-            let mut addrs: Vec<_> = info.get_addresses().iter().copied().collect();
-            addrs.sort_by_key(|a| (!a.is_ipv4(), a.is_loopback()));
+            // IPv4 first: an IPv6 link-local address needs a zone a desk cannot type.
+            let mut addrs: Vec<std::net::Ipv4Addr> = info.get_addresses_v4().into_iter().collect();
+            addrs.sort_by_key(|a| a.is_loopback());
             if let Some(ip) = addrs.first() {
-                let address = std::net::SocketAddr::new(*ip, info.get_port()).to_string();
+                let address = std::net::SocketAddr::new((*ip).into(), info.get_port()).to_string();
                 if !found.iter().any(|f| f.address == address) {
                     found.push(Found {
                         clinic,

@@ -694,3 +694,29 @@ fn a_restarted_host_asks_the_desk_for_a_login_again() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_new_desk_finds_the_host_on_the_lan() {
+    let site = Site::with(LanOptions {
+        listen: SocketAddr::from(([0, 0, 0, 0], free_port())),
+        advertise: true,
+        ..LanOptions::default()
+    });
+    let fingerprint = site.host.as_ref().unwrap().lan().unwrap().fingerprint.clone();
+    let end = Instant::now() + Duration::from_secs(20);
+    let found = loop {
+        let found = lan::discover(Duration::from_secs(2));
+        if let Some(f) = found
+            .into_iter()
+            .find(|f| fingerprint.starts_with(&f.fingerprint_prefix) && !f.fingerprint_prefix.is_empty())
+        {
+            break f;
+        }
+        assert!(Instant::now() < end, "the host was not found by mDNS");
+    };
+    assert_eq!(found.clinic, "Sunrise Clinic");
+    assert!(found.address.ends_with(&format!(":{}", site.addr.port())));
+    // What was found is enough to pair.
+    let code = site.code();
+    pair(&found.address, &code.code, "Found desk").expect("pairs at the found address");
+}
