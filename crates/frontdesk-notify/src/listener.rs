@@ -3,7 +3,8 @@
 //! actions, and appends one JSON line per Notify call to a record file:
 //!
 //! `{"at_ms": 1767225600123.456, "app_name": "Frontdesk", "replaces_id": 0, "id": 1,
-//!   "summary": "…", "body": "…", "actions": ["default", "Open"], "category": "im.received"}`
+//!   "summary": "…", "body": "…", "actions": ["default", "Open"], "category": "im.received",
+//!   "sender_pid": 4242}`
 //!
 //! A click is simulated by writing a notification id to `<record>.click` (write it elsewhere and
 //! rename it there, so it is never read half-written): the listener emits
@@ -52,7 +53,7 @@ impl Server {
 
     #[allow(clippy::too_many_arguments)]
     #[zbus(out_args("id"))]
-    fn notify(
+    async fn notify(
         &mut self,
         app_name: String,
         replaces_id: u32,
@@ -62,7 +63,20 @@ impl Server {
         actions: Vec<String>,
         hints: HashMap<String, OwnedVariant>,
         expire_timeout: i32,
+        #[zbus(header)] header: zbus::message::Header<'_>,
+        #[zbus(connection)] conn: &Connection,
     ) -> zbus::fdo::Result<u32> {
+        // Which process asked: with two desks on one bus, a test tells their popups apart.
+        let sender_pid = match header.sender() {
+            Some(sender) => match zbus::fdo::DBusProxy::new(conn).await {
+                Ok(bus) => bus
+                    .get_connection_unix_process_id(sender.clone().into())
+                    .await
+                    .ok(),
+                Err(_) => None,
+            },
+            None => None,
+        };
         // Named for the introspection data, which scripts may read; not recorded.
         let _ = (app_icon, expire_timeout);
         let at_ms = SystemTime::now()
@@ -89,6 +103,7 @@ impl Server {
             "body": body,
             "actions": actions,
             "category": category,
+            "sender_pid": sender_pid,
         });
         // One write per line, so that a reader polling the file sees whole lines only.
         self.record

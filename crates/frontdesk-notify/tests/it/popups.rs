@@ -82,6 +82,11 @@ fn one_push_is_one_notify_at_once() {
     assert_eq!(r["replaces_id"], 0);
     assert_eq!(r["actions"], json!(["default", "Open"]));
     assert_eq!(r["category"], "im.received");
+    assert_eq!(
+        r["sender_pid"],
+        std::process::id(),
+        "the record names the process that asked"
+    );
     assert!(
         r["at_ms"].as_f64().unwrap() > 1.6e12,
         "at_ms is unix ms: {r}"
