@@ -43,6 +43,8 @@ bench: setup ui widget
 	$(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay
 	NO_AT_BRIDGE=1 dbus-run-session -- $(CARGO_TARGET_DIR)/release/examples/relay_load $(CARGO_TARGET_DIR)/release/frontdesk-relay popup
 	cargo bench -p frontdesk-core --bench routing
+	cargo build --release -p frontdesk-host --example lan_load
+	$(CARGO_TARGET_DIR)/release/examples/lan_load $(CARGO_TARGET_DIR)/release/frontdesk-admin
 	cd ui/widget && node scripts/size.mjs
 
 # A current set of screenshots of the main screens for the README.
