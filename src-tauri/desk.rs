@@ -302,6 +302,8 @@ impl Desk {
     /// straight to the login screen.
     pub fn status(&self) -> DeskResult<DeskStatus> {
         if let Some(r) = self.remote() {
+            // Just started: give the host a moment, so the first screen is the login screen.
+            r.settle(std::time::Duration::from_secs(2));
             let link = r.link();
             let stage = match (r.clinic(), r.session()) {
                 (Some(clinic), Some(session)) if r.locked() => Stage::Locked { clinic, session },
@@ -591,7 +593,12 @@ impl Desk {
 
     /// Pairs this PC with a host: `text` is the typed code or the QR code's text; `address`
     /// is needed unless the QR text carries it.
-    pub fn pair(&self, text: &str, address: Option<&str>, name: Option<&str>) -> DeskResult<DeskStatus> {
+    pub fn pair(
+        &self,
+        text: &str,
+        address: Option<&str>,
+        name: Option<&str>,
+    ) -> DeskResult<DeskStatus> {
         {
             let st = self.state();
             if st.clinic.is_some() || self.cfg.db_path.exists() {
@@ -626,6 +633,9 @@ impl Desk {
             st.tried_pairing = true;
             self.start_remote(&mut st, paired)?;
         }
+        if let Some(r) = self.remote() {
+            r.settle(std::time::Duration::from_secs(5));
+        }
         self.status()
     }
 
@@ -642,6 +652,9 @@ impl Desk {
             let mut st = self.state();
             st.remote = None;
             self.start_remote(&mut st, paired)?;
+        }
+        if let Some(r) = self.remote() {
+            r.settle(std::time::Duration::from_secs(5));
         }
         self.status()
     }
@@ -729,5 +742,8 @@ where
 
 /// A pairing file that cannot start a link: the desk shows the set-up screen instead.
 fn tracing_free_log(e: &DeskError) {
-    eprintln!("frontdesk: the saved pairing could not be used ({})", e.code());
+    eprintln!(
+        "frontdesk: the saved pairing could not be used ({})",
+        e.code()
+    );
 }

@@ -63,7 +63,10 @@ pub fn remote<R: Runtime>(
 ) {
     use frontdesk_host::lan::Incoming;
     match incoming {
-        Incoming::Event { event, popup: notice } => {
+        Incoming::Event {
+            event,
+            popup: notice,
+        } => {
             let _ = app.emit(CHANNEL, &event);
             if let Some(n) = notice {
                 popup(&event, &n);

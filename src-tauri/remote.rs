@@ -90,6 +90,15 @@ impl Remote {
         self.client.link()
     }
 
+    /// Waits (a little) for the link's first answer, so that a desk just paired opens on the
+    /// login screen rather than on "connecting".
+    pub fn settle(&self, within: std::time::Duration) {
+        let end = std::time::Instant::now() + within;
+        while self.link().phase == LinkPhase::Connecting && std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     pub fn clinic(&self) -> Option<ClinicInfo> {
         self.client.clinic()
     }
@@ -126,10 +135,18 @@ impl Remote {
         if self.link().phase != LinkPhase::Connected {
             return false;
         }
-        matches!(self.call(RemoteCall::SessionState), Ok(RemoteReply::Locked(true)))
+        matches!(
+            self.call(RemoteCall::SessionState),
+            Ok(RemoteReply::Locked(true))
+        )
     }
 
-    pub fn login(&self, login: &str, password: Secret, totp: Option<String>) -> DeskResult<SessionView> {
+    pub fn login(
+        &self,
+        login: &str,
+        password: Secret,
+        totp: Option<String>,
+    ) -> DeskResult<SessionView> {
         let reply = self.call(RemoteCall::Login {
             login: login.to_owned(),
             password,

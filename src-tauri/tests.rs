@@ -27,6 +27,13 @@ fn shell() -> Shell {
 }
 
 fn shell_with(notifier: Option<Arc<dyn frontdesk_notify::Notifier>>) -> Shell {
+    shell_on(notifier, None)
+}
+
+fn shell_on(
+    notifier: Option<Arc<dyn frontdesk_notify::Notifier>>,
+    lan: Option<frontdesk_host::lan::LanOptions>,
+) -> Shell {
     let dir = tempfile::tempdir().unwrap();
     let config = DeskConfig {
         db_path: dir.path().join("clinic.db"),
@@ -35,7 +42,7 @@ fn shell_with(notifier: Option<Arc<dyn frontdesk_notify::Notifier>>) -> Shell {
         idle_lock_secs: None,
         relay: None,
         notifier,
-        lan: None,
+        lan,
         pairing_path: dir.path().join("lan-desk.json"),
     };
     // The real context: the capability in tauri.conf.json decides what the window may call.
@@ -342,4 +349,124 @@ fn a_task_given_to_whoever_is_logged_in_pops_up_and_a_click_opens_it() {
     );
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(recorder.shown.lock().unwrap().len(), 1);
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_pc_pairs_with_the_host_and_gets_its_own_popups_until_it_is_revoked() {
+    let (host_popups, desk_popups) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = shell_on(
+        Some(host_popups.clone()),
+        Some(frontdesk_host::lan::LanOptions {
+            listen: ([127, 0, 0, 1], port).into(),
+            advertise: false,
+            ..Default::default()
+        }),
+    );
+    host.set_up_and_log_in();
+    let dara = host.ok(
+        json!({"call": "door", "args": {"op": "staff_create", "args": {
+            "login": "dara", "password": "front desk 2026", "display_name": "Dara",
+            "role": "receptionist", "experience": 3, "support_tier": 1, "chat_capacity": 3,
+        }}}),
+    );
+    let dara_id = dara["data"]["data"]["staff"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let offer = host.ok(json!({"call": "pairing_offer"}))["data"].clone();
+    assert_eq!(offer["addresses"], json!([format!("127.0.0.1:{port}")]));
+    let qr = offer["qr_text"].as_str().unwrap().to_string();
+    assert!(qr.starts_with("frontdesk-pair:v1?host=127.0.0.1:"), "{qr}");
+
+    // The new PC: the QR code's text carries the address and pins the certificate.
+    let desk = shell_with(Some(desk_popups.clone()));
+    assert_eq!(desk.stage(), "setup");
+    assert_eq!(
+        desk.err_code(json!({"call": "pair", "args": {"text": "ZZZ-ZZZ-ZZZ"}})),
+        "validation.required",
+        "a typed code needs the host's address"
+    );
+    let status = desk.ok(json!({"call": "pair", "args": {"text": qr, "name": "Consult room 2"}}));
+    assert_eq!(status["data"]["stage"], "login");
+    assert_eq!(status["data"]["clinic"]["name"], "Mekong Family Clinic");
+    assert_eq!(status["data"]["workstation"], "Consult room 2");
+    assert_eq!(status["data"]["lan"]["phase"], "connected");
+    assert_eq!(
+        desk.err_code(json!({"call": "set_up", "args": {
+            "name": "Other", "time_zone": "Asia/Phnom_Penh", "phone_region": "KH",
+            "admin_login": "x", "admin_name": "x", "admin_password": PASSWORD,
+            "recovery_passphrase": "a long enough passphrase for this",
+        }})),
+        "desk.paired"
+    );
+
+    let session = desk.ok(json!({"call": "login", "args": {
+        "login": "dara", "password": "front desk 2026",
+    }}));
+    assert_eq!(session["data"]["staff_id"], dara_id.as_str());
+    assert!(
+        !contains_key(&session, "token"),
+        "the web view never sees the token"
+    );
+    assert_eq!(desk.stage(), "ready");
+    let found =
+        desk.ok(json!({"call": "door", "args": {"op": "client_search", "args": {"query": ""}}}));
+    assert_eq!(found["data"]["kind"], "client_page");
+
+    // The admin at the host gives Dara a task: Dara's PC pops up, the host does not.
+    host.ok(
+        json!({"call": "door", "args": {"op": "task_create", "args": {
+            "kind": "call_back", "title": "Call Mrs Chan back", "assignee_ids": [dara_id],
+            "priority": "high",
+        }}}),
+    );
+    wait_until("the popup on Dara's PC", || {
+        !desk_popups.shown.lock().unwrap().is_empty()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(desk_popups.shown.lock().unwrap().len(), 1);
+    assert_eq!(
+        desk_popups.shown.lock().unwrap()[0].summary,
+        "New call-back task"
+    );
+    assert!(
+        host_popups.shown.lock().unwrap().is_empty(),
+        "not on the host"
+    );
+    assert!(
+        desk.events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "task_assigned"),
+        "the connected window hears of it too"
+    );
+
+    // Revoked: the desk is cut off and says so; forgetting the host brings back the set-up.
+    let devices = host.ok(json!({"call": "door", "args": {"op": "device_list"}}));
+    let id = devices["data"]["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(devices["data"]["data"][0]["name"], "Consult room 2");
+    host.ok(json!({"call": "door", "args": {"op": "device_revoke", "args": {"id": id}}}));
+    wait_until("the desk to be refused", || desk.stage() == "remote");
+    let status = desk.ok(json!({"call": "status"}));
+    assert_eq!(status["data"]["link"]["phase"], "refused");
+    assert_eq!(status["data"]["link"]["last_error"], "device.revoked");
+    let status = desk.ok(json!({"call": "unpair"}));
+    assert_eq!(status["data"]["stage"], "setup");
 }
