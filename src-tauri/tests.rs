@@ -205,7 +205,9 @@ fn setup_login_and_door_requests_go_through_the_one_entry_without_exposing_the_t
     );
     assert_eq!(page["data"]["data"]["items"][0]["id"], id.as_str());
 
-    // The change reached the UI's event channel, carrying the id and nothing personal.
+    // The change reached the UI's event channel (from the event thread), carrying the id and
+    // nothing personal.
+    wait_until("the event", || !s.events.lock().unwrap().is_empty());
     let events = s.events.lock().unwrap().clone();
     assert_eq!(
         events,
