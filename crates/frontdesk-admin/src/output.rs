@@ -261,7 +261,11 @@ pub fn devices_text(resp: &frontdesk_core::Response) -> String {
             d.id,
             d.name,
             d.last_seen_at.as_deref().unwrap_or("never"),
-            if d.revoked_at.is_some() { "revoked" } else { "active" }
+            if d.revoked_at.is_some() {
+                "revoked"
+            } else {
+                "active"
+            }
         )
     };
     match resp {

@@ -232,7 +232,12 @@ impl Clinic {
         self.db().execute(
             "INSERT INTO lan_identity (one, cert_der, key_der, fingerprint, created_at)
              VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (one) DO NOTHING",
-            params![id.cert_der, id.key_der, id.fingerprint, clock::stamp(self.now())],
+            params![
+                id.cert_der,
+                id.key_der,
+                id.fingerprint,
+                clock::stamp(self.now())
+            ],
         )?;
         self.lan_identity()?
             .ok_or_else(|| Error::Storage("the LAN identity was not kept".into()))
@@ -356,7 +361,12 @@ impl Clinic {
             }
             Some((_, Some(_))) => {
                 let d = get(&self.db(), id)?;
-                self.lan_refused(Some(&d), from, "device.connect", Error::DeviceRevoked.code())?;
+                self.lan_refused(
+                    Some(&d),
+                    from,
+                    "device.connect",
+                    Error::DeviceRevoked.code(),
+                )?;
                 Err(Error::DeviceRevoked)
             }
             Some((key, None)) => {

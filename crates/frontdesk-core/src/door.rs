@@ -865,7 +865,11 @@ impl Clinic {
             DevicePairStart => {
                 let (code, id) = devices::start_pairing(tx, ctx)?;
                 // The audit record names the code's record, never the code.
-                Ok((Response::PairingCode(code), Some(("pairing_code", id)), None))
+                Ok((
+                    Response::PairingCode(code),
+                    Some(("pairing_code", id)),
+                    None,
+                ))
             }
             DeviceRevoke { id } => plain(Response::Device(devices::revoke(tx, ctx, &id)?)),
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {

@@ -180,7 +180,10 @@ fn desks(host: &Host, logins: &[String], codes: &[String], arrivals: &Arrivals) 
 fn rtt(desk: &LanClient) {
     for (name, call) in [
         ("rtt clinic_info (wire only)", RemoteCall::ClinicInfo),
-        ("rtt clinic_get (the door)", RemoteCall::Door(Request::ClinicGet)),
+        (
+            "rtt clinic_get (the door)",
+            RemoteCall::Door(Request::ClinicGet),
+        ),
     ] {
         let mut ms = vec![];
         for i in 0..1100 {
@@ -233,7 +236,10 @@ fn fanout(desks: &[LanClient], arrivals: &Arrivals, me: &str) {
         std::thread::sleep(Duration::from_millis(20));
     }
     report(
-        &format!("fanout to {} desks (request sent -> event at each desk)", desks.len()),
+        &format!(
+            "fanout to {} desks (request sent -> event at each desk)",
+            desks.len()
+        ),
         ms,
     );
     println!("fanout rounds where a desk missed the event: {incomplete}");

@@ -108,7 +108,8 @@ type Socket =
 async fn open(address: &str, pin: &Arc<Pinned>) -> Result<Socket> {
     let url = format!("wss://{address}{PATH}");
     let connector = Connector::Rustls(Arc::new(pin.client_config()));
-    let connect = tokio_tungstenite::connect_async_tls_with_config(url, None, true, Some(connector));
+    let connect =
+        tokio_tungstenite::connect_async_tls_with_config(url, None, true, Some(connector));
     match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Err(_) => Err(Error::Unreachable),
         Ok(Ok((ws, _))) => Ok(ws),
@@ -279,7 +280,10 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 const PING: Duration = Duration::from_secs(2);
 
 impl LanClient {
-    pub fn start(paired: PairedHost, on: impl Fn(Incoming) + Send + Sync + 'static) -> Result<Self> {
+    pub fn start(
+        paired: PairedHost,
+        on: impl Fn(Incoming) + Send + Sync + 'static,
+    ) -> Result<Self> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -339,7 +343,9 @@ impl LanClient {
                 *self.inner.token.lock().unwrap() = Some(token.clone());
             }
             Ok(_) if forget => *self.inner.token.lock().unwrap() = None,
-            Err(Error::Remote(w)) if w.code == "auth.session_expired" || w.code == "auth.inactive" => {
+            Err(Error::Remote(w))
+                if w.code == "auth.session_expired" || w.code == "auth.inactive" =>
+            {
                 *self.inner.token.lock().unwrap() = None;
             }
             _ => {}
@@ -351,7 +357,13 @@ impl LanClient {
     /// bad-actor runs).
     #[doc(hidden)]
     pub fn send_raw(&self, frame: ToHost) -> Result<()> {
-        let out = self.inner.out.lock().unwrap().clone().ok_or(Error::Unreachable)?;
+        let out = self
+            .inner
+            .out
+            .lock()
+            .unwrap()
+            .clone()
+            .ok_or(Error::Unreachable)?;
         out.send(frame).map_err(|_| Error::Unreachable)
     }
 }

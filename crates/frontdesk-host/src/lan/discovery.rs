@@ -33,7 +33,8 @@ pub(crate) fn advertise(
     let host = format!("{instance}.local.");
     let name: String = clinic.chars().take(60).collect();
     let props = [("clinic", name.as_str()), ("fp", &fingerprint[..16])];
-    let info = ServiceInfo::new(SERVICE, &instance, &host, "", port, &props[..])?.enable_addr_auto();
+    let info =
+        ServiceInfo::new(SERVICE, &instance, &host, "", port, &props[..])?.enable_addr_auto();
     let fullname = info.get_fullname().to_owned();
     daemon.register(info)?;
     Ok(Advert { daemon, fullname })

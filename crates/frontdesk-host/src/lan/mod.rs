@@ -81,9 +81,8 @@ pub(crate) async fn start(
     events: Events,
 ) -> Result<LanService> {
     let id = identity::load_or_make(clinic)?;
-    let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(
-        identity::server_config(&id)?,
-    ));
+    let tls =
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(identity::server_config(&id)?));
     let listener = std::net::TcpListener::bind(opts.listen)
         .map_err(|_| Error::LanBind(opts.listen.to_string()))?;
     listener.set_nonblocking(true)?;

@@ -67,16 +67,22 @@ pub fn desk_mac_ok(key: &[u8], fingerprint: &str, public_key: &[u8], got: &[u8])
 
 /// The host's proof: it knows the code and holds the certificate the desk saw.
 pub fn host_mac(key: &[u8], fingerprint: &str, device_id: &str) -> Vec<u8> {
-    mac(key, &[b"host", fingerprint.as_bytes(), device_id.as_bytes()])
-        .finalize()
-        .into_bytes()
-        .to_vec()
+    mac(
+        key,
+        &[b"host", fingerprint.as_bytes(), device_id.as_bytes()],
+    )
+    .finalize()
+    .into_bytes()
+    .to_vec()
 }
 
 pub fn host_mac_ok(key: &[u8], fingerprint: &str, device_id: &str, got: &[u8]) -> bool {
-    mac(key, &[b"host", fingerprint.as_bytes(), device_id.as_bytes()])
-        .verify_slice(got)
-        .is_ok()
+    mac(
+        key,
+        &[b"host", fingerprint.as_bytes(), device_id.as_bytes()],
+    )
+    .verify_slice(got)
+    .is_ok()
 }
 
 fn hello_message(nonce: &[u8], fingerprint: &str, device_id: &str) -> Vec<u8> {

@@ -91,9 +91,7 @@ pub(crate) fn router(
         per_address: RateLimiter::keyed(Quota::per_minute(nz(PAIRING_PER_MINUTE))),
         flood_audited: Mutex::new(HashMap::new()),
     });
-    Router::new()
-        .route(PATH, get(upgrade))
-        .with_state(shared)
+    Router::new().route(PATH, get(upgrade)).with_state(shared)
 }
 
 async fn upgrade(

@@ -67,7 +67,10 @@ pub enum ToHost {
     /// Pairing, second step: the desk's proof over the certificate it sees and its key.
     PairConfirm { mac: String },
     /// A paired desk answers the challenge.
-    Hello { device_id: String, signature: String },
+    Hello {
+        device_id: String,
+        signature: String,
+    },
     /// A call, numbered: `n` rises by one or more on every frame, so a repeated frame is
     /// refused as a replay.
     Call { n: u64, call: RemoteCall },
@@ -97,11 +100,15 @@ pub enum RemoteCall {
         totp_code: Option<String>,
     },
     /// Takes up the session this device held before the connection dropped.
-    Resume { token: String },
+    Resume {
+        token: String,
+    },
     /// Whether the session is locked (or gone: an error).
     SessionState,
     Lock,
-    Unlock { password: Secret },
+    Unlock {
+        password: Secret,
+    },
     LogOut,
     KeepAlive,
     Door(Request),

@@ -447,7 +447,10 @@ fn another_certificate_on_the_hosts_address_is_refused_and_reported_later() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
-        impostor.audit().iter().all(|r| r.action != "device.connect"),
+        impostor
+            .audit()
+            .iter()
+            .all(|r| r.action != "device.connect"),
         "the desk never said hello to the impostor"
     );
     // Pairing with the QR code's fingerprint refuses the impostor before any code is sent.
@@ -702,14 +705,20 @@ fn a_new_desk_finds_the_host_on_the_lan() {
         advertise: true,
         ..LanOptions::default()
     });
-    let fingerprint = site.host.as_ref().unwrap().lan().unwrap().fingerprint.clone();
+    let fingerprint = site
+        .host
+        .as_ref()
+        .unwrap()
+        .lan()
+        .unwrap()
+        .fingerprint
+        .clone();
     let end = Instant::now() + Duration::from_secs(20);
     let found = loop {
         let found = lan::discover(Duration::from_secs(2));
-        if let Some(f) = found
-            .into_iter()
-            .find(|f| fingerprint.starts_with(&f.fingerprint_prefix) && !f.fingerprint_prefix.is_empty())
-        {
+        if let Some(f) = found.into_iter().find(|f| {
+            fingerprint.starts_with(&f.fingerprint_prefix) && !f.fingerprint_prefix.is_empty()
+        }) {
             break f;
         }
         assert!(Instant::now() < end, "the host was not found by mDNS");
