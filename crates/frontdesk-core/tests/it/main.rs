@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod chat;
 mod clients;
+mod devices;
 mod keys;
 mod permissions;
 mod routing;
