@@ -152,7 +152,8 @@ async fn put(ws: &mut Socket, frame: &ToHost) -> Result<()> {
 /// to the code, so a man in the middle who does not know the code fails either way.
 pub async fn pair(address: &str, input: &PairingInput, name: &str) -> Result<PairedHost> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let address = with_port(address);
+    // The QR code's own address wins over one typed beside it.
+    let address = with_port(input.address.as_deref().unwrap_or(address));
     let code = frontdesk_core::normalize_code(&input.code);
     if code.len() != 9 {
         return Err(Error::Core(frontdesk_core::Error::PairingWrongCode));

@@ -300,6 +300,9 @@ struct Conn {
     shared: Arc<Shared>,
     device: Device,
     held: Mutex<Option<Held>>,
+    /// Set when a call found the device revoked (by another process, say the admin CLI on a
+    /// headless host, whose event this process never hears): the connection then ends.
+    revoked: std::sync::atomic::AtomicBool,
 }
 
 async fn serve(
@@ -312,6 +315,7 @@ async fn serve(
         shared: shared.clone(),
         device,
         held: Mutex::new(None),
+        revoked: Default::default(),
     });
     let mut events = shared.events.subscribe();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<ToDesk>();
@@ -363,6 +367,9 @@ async fn serve(
             }
             Some(frame) = out_rx.recv() => {
                 if send(&mut ws, &frame).await.is_err() { break Ok(()) }
+                if conn.revoked.load(std::sync::atomic::Ordering::SeqCst) {
+                    break refuse(&mut ws, &Error::Core(CoreError::DeviceRevoked)).await;
+                }
             }
             ev = events.recv() => {
                 let ev = match ev {
@@ -387,6 +394,11 @@ async fn serve(
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > PING * 3 { break Ok(()) }
+                let (clinic, id) = (shared.clinic.clone(), conn.device.id.clone());
+                if !blocking(move || clinic.device_active(&id)).await.unwrap_or(true) {
+                    conn.cut_off();
+                    break refuse(&mut ws, &Error::Core(CoreError::DeviceRevoked)).await;
+                }
                 if ws.send(Message::Ping(Vec::new().into())).await.is_err() { break Ok(()) }
             }
         }
@@ -483,6 +495,13 @@ impl Conn {
 
     fn run(&self, call: RemoteCall) -> Result<RemoteReply, Error> {
         let clinic = &self.shared.clinic;
+        // Checked on every call, so that a revocation made elsewhere takes effect at once.
+        if !clinic.device_active(&self.device.id)? {
+            self.revoked
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.cut_off();
+            return Err(Error::Core(CoreError::DeviceRevoked));
+        }
         let r = match call {
             RemoteCall::ClinicInfo => Ok(RemoteReply::Clinic(clinic.public_info()?)),
             RemoteCall::Login {

@@ -729,3 +729,118 @@ fn a_new_desk_finds_the_host_on_the_lan() {
     let code = site.code();
     pair(&found.address, &code.code, "Found desk").expect("pairs at the found address");
 }
+
+/// `frontdesk-admin` on the test's clinic, returning its standard output.
+fn admin(db: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(crate::support::bin("frontdesk-admin"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("FRONTDESK_PASSPHRASE", PASSPHRASE)
+        .env("FRONTDESK_ADMIN_PASSWORD", "boss-password-1")
+        .env("FRONTDESK_STAFF_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "frontdesk-admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn serve(db: &std::path::Path, addr: &str) -> crate::support::Proc {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(crate::support::bin("frontdesk-admin"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--lan-listen", addr])
+        .env("FRONTDESK_PASSPHRASE", PASSPHRASE)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let lan = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.starts_with("lan listening on") || l.contains("serving"))
+        .unwrap();
+    assert!(
+        lan.starts_with(&format!("lan listening on {addr} certificate ")),
+        "{lan}"
+    );
+    std::thread::spawn(move || for _ in lines {});
+    crate::support::Proc(child)
+}
+
+#[test]
+fn a_headless_host_takes_desks_and_a_desk_outlives_a_killed_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.db");
+    admin(&db, &["init", "--clinic", "Box Clinic", "--admin", "boss"]);
+    admin(
+        &db,
+        &[
+            "staff",
+            "add",
+            "--login",
+            "rita",
+            "--name",
+            "Rita",
+            "--role",
+            "receptionist",
+        ],
+    );
+    let addr = format!("127.0.0.1:{}", free_port());
+    let host = serve(&db, &addr);
+    let offer: serde_json::Value = serde_json::from_str(&admin(
+        &db,
+        &["--json", "device", "pair", "--address", &addr],
+    ))
+    .unwrap();
+    assert_eq!(offer["addresses"][0], addr.as_str());
+    let qr = offer["qr_text"].as_str().unwrap();
+    assert!(qr.contains(&format!("host={addr}")));
+    // The QR code's text alone is enough: it carries the address and the certificate.
+    let desk = Desk::connect(pair("", qr, "Clinician PC").unwrap());
+    desk.login("rita");
+    let listed = admin(&db, &["device", "list"]);
+    assert!(
+        listed.contains("Clinician PC") && listed.contains("active"),
+        "{listed}"
+    );
+
+    // The host process dies mid-session: calls fail at once, the link retries, and the
+    // restarted host asks the desk for a login before anything else runs.
+    host.kill9();
+    desk.wait_phase(LinkPhase::Unreachable);
+    assert_eq!(
+        code_of(&desk.client.call(RemoteCall::ClinicInfo).unwrap_err()),
+        "lan.unreachable"
+    );
+    desk.drain();
+    let _host = serve(&db, &addr);
+    desk.wait_phase(LinkPhase::Connected);
+    let end = Instant::now() + Duration::from_secs(10);
+    while !matches!(
+        desk.rx.recv_timeout(Duration::from_millis(100)),
+        Ok(Incoming::SessionLost)
+    ) {
+        assert!(Instant::now() < end, "the desk was not told to log in");
+    }
+    desk.login("rita");
+    assert!(matches!(
+        desk.door(Request::ClinicGet).unwrap(),
+        Response::Clinic(c) if c.name == "Box Clinic"
+    ));
+
+    // Revoked from the command line, a different process from the host: the next call is
+    // refused and the link ends for good.
+    let id = listed.split('\t').next().unwrap().to_owned();
+    admin(&db, &["device", "revoke", &id]);
+    assert_eq!(
+        code_of(&desk.client.call(RemoteCall::ClinicInfo).unwrap_err()),
+        "device.revoked"
+    );
+    desk.wait_phase(LinkPhase::Refused);
+}
