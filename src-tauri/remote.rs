@@ -23,6 +23,9 @@ pub type Sink = Arc<dyn Fn(Incoming) + Send + Sync>;
 pub struct Remote {
     client: LanClient,
     session: Mutex<Option<SessionView>>,
+    /// Locked here while the host was away (the idle lock must blank the screen even then);
+    /// only the host can check the password that unlocks it.
+    locked_here: std::sync::atomic::AtomicBool,
 }
 
 impl SessionView {
@@ -79,6 +82,7 @@ impl Remote {
         Ok(Arc::new(Remote {
             client,
             session: Mutex::new(None),
+            locked_here: Default::default(),
         }))
     }
 
@@ -122,6 +126,8 @@ impl Remote {
     fn took(&self, reply: RemoteReply) -> DeskResult<SessionView> {
         match reply {
             RemoteReply::Session { session, .. } => {
+                self.locked_here
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
                 let view = SessionView::from_info(&session);
                 *self.session.lock().unwrap() = Some(view.clone());
                 Ok(view)
@@ -156,16 +162,32 @@ impl Remote {
     }
 
     pub fn lock(&self) -> DeskResult<()> {
-        self.call(RemoteCall::Lock).map(|_| ())
+        match self.call(RemoteCall::Lock) {
+            Ok(_) => Ok(()),
+            // The host is away: lock the screen here all the same.
+            Err(DeskError::Lan(
+                frontdesk_host::Error::Unreachable | frontdesk_host::Error::Timeout,
+            )) => {
+                self.locked_here
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub fn unlock(&self, password: Secret) -> DeskResult<SessionView> {
         let reply = self.call(RemoteCall::Unlock { password })?;
-        self.took(reply)
+        let view = self.took(reply)?;
+        self.locked_here
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        Ok(view)
     }
 
     pub fn log_out(&self) -> DeskResult<()> {
         *self.session.lock().unwrap() = None;
+        self.locked_here
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         self.call(RemoteCall::LogOut).map(|_| ())
     }
 

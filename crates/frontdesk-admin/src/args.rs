@@ -108,6 +108,9 @@ pub enum Command {
         /// Take no desks over the LAN.
         #[arg(long)]
         no_lan: bool,
+        /// Pairing attempts a minute from one address (more when many PCs share one address).
+        #[arg(long, default_value_t = 5)]
+        lan_pairings_per_minute: u32,
     },
     /// Desks on the LAN: pair a new one, list them, revoke one.
     Device {

@@ -117,10 +117,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             relay_data,
             lan_listen,
             no_lan,
+            lan_pairings_per_minute,
         } => {
             let (clinic, _) = open(db)?;
             let lan = (!no_lan).then(|| frontdesk_host::lan::LanOptions {
                 listen: lan_listen,
+                pairings_per_minute: lan_pairings_per_minute,
                 ..Default::default()
             });
             serve(clinic, db, relay_listen, relay_data, lan)?;

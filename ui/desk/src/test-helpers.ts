@@ -10,6 +10,7 @@ import type { ErrorCode } from './bindings/ErrorCode';
 import type { ClinicInfo } from './bindings/ClinicInfo';
 import type { SessionView } from './bindings/SessionView';
 import type { DeskStatus } from './bindings/DeskStatus';
+import type { LanLink } from './bindings/LanLink';
 import type { Client } from './bindings/Client';
 import type { Task } from './bindings/Task';
 import type { Staff } from './bindings/Staff';
@@ -73,8 +74,29 @@ export const session: SessionView = {
   permissions: ['client_search', 'client_read', 'client_create', 'client_update', 'own_account'],
 };
 
-export function readyStatus(s: SessionView = session): DeskStatus {
-  return { workstation: 'desk-1', idle_lock_seconds: 300, stage: 'ready', clinic, session: s };
+export function readyStatus(s: SessionView = session, lan: LanLink | null = null): DeskStatus {
+  return { workstation: 'desk-1', idle_lock_seconds: 300, lan, stage: 'ready', clinic, session: s };
+}
+
+/** A connected desk's link to its host. */
+export function lanLink(over: Partial<LanLink> = {}): LanLink {
+  return {
+    phase: 'connected',
+    address: '192.168.1.20:7745',
+    clinic: clinic.name,
+    device_name: 'Front PC 2',
+    last_error: null,
+    ...over,
+  };
+}
+
+/** A connected desk that has not reached its host (or was removed by it). */
+export function remoteStatus(link: LanLink = lanLink({ phase: 'connecting' })): DeskStatus {
+  return { workstation: 'front-pc-2', idle_lock_seconds: 600, lan: link, stage: 'remote', link };
+}
+
+export function loginStatus(lan: LanLink | null = null): DeskStatus {
+  return { workstation: 'desk-1', idle_lock_seconds: 300, lan, stage: 'login', clinic };
 }
 
 export function clientRecord(over: Partial<Client> = {}): Client {

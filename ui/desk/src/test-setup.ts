@@ -2,8 +2,10 @@
 import { afterEach } from 'vitest';
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { cleanup } from '@testing-library/svelte';
+import { forgetHeld } from './lib/rpc';
 
 afterEach(() => {
   cleanup();
+  forgetHeld();
   clearMocks();
 });

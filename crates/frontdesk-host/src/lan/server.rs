@@ -35,6 +35,9 @@ pub struct LanOptions {
     /// Calls per second one device may make, and the burst above that.
     pub requests_per_second: u32,
     pub burst: u32,
+    /// Pairing attempts per minute from one address: enough for typos, too few to guess a
+    /// code.
+    pub pairings_per_minute: u32,
     /// Announce the host on the LAN (mDNS) so that new desks find it.
     pub advertise: bool,
 }
@@ -48,13 +51,12 @@ impl Default for LanOptions {
             listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
             requests_per_second: 100,
             burst: 200,
+            pairings_per_minute: 5,
             advertise: true,
         }
     }
 }
 
-/// Pairing attempts per minute from one address: enough for typos, too few to guess a code.
-const PAIRING_PER_MINUTE: u32 = 5;
 /// A connection must prove itself (or pair) this fast.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 /// The host pings each desk this often, so that a desk on a dead link is dropped.
@@ -88,7 +90,7 @@ pub(crate) fn router(
         per_device: RateLimiter::keyed(
             Quota::per_second(nz(opts.requests_per_second)).allow_burst(nz(opts.burst)),
         ),
-        per_address: RateLimiter::keyed(Quota::per_minute(nz(PAIRING_PER_MINUTE))),
+        per_address: RateLimiter::keyed(Quota::per_minute(nz(opts.pairings_per_minute))),
         flood_audited: Mutex::new(HashMap::new()),
     });
     Router::new().route(PATH, get(upgrade)).with_state(shared)
@@ -385,8 +387,14 @@ async fn serve(
                     }
                 }
                 let Some(held) = conn.held.lock().unwrap().clone() else { continue };
+                if !Conn::concerns(&ev, &held) {
+                    if send(&mut ws, &ToDesk::Event { event: ev, popup: None }).await.is_err() {
+                        break Ok(());
+                    }
+                    continue;
+                }
                 let (c, out) = (conn.clone(), out_tx.clone());
-                // Popups need a read of the task; keep it off the socket loop.
+                // A popup needs a read of the task; keep it off the socket loop.
                 tokio::task::spawn_blocking(move || {
                     let popup = c.popup(&ev, &held);
                     let _ = out.send(ToDesk::Event { event: ev, popup });
@@ -577,20 +585,19 @@ impl Conn {
         r
     }
 
-    /// What the popup for a task shows, when the task is for the person logged in here.
+    /// Whether the event is a task for the person logged in here, or one taken from them
+    /// (alerts.rs decides which of those pops up).
+    fn concerns(ev: &Event, held: &Held) -> bool {
+        matches!(ev, Event::TaskAssigned { assignee_id, from, .. }
+            if *assignee_id == held.staff_id || from.as_deref() == Some(held.staff_id.as_str()))
+    }
+
+    /// What the popup for a task shows, when the task concerns the person logged in here.
     fn popup(&self, ev: &Event, held: &Held) -> Option<PopupNotice> {
-        let Event::TaskAssigned {
-            task_id,
-            assignee_id,
-            from,
-            ..
-        } = ev
-        else {
+        let Event::TaskAssigned { task_id, .. } = ev else {
             return None;
         };
-        // The person it went to, or the one it was taken from (alerts.rs decides which of
-        // those gets a popup).
-        if *assignee_id != held.staff_id && from.as_deref() != Some(held.staff_id.as_str()) {
+        if !Conn::concerns(ev, held) {
             return None;
         }
         let clinic = &self.shared.clinic;

@@ -506,6 +506,7 @@ fn a_flood_of_requests_is_refused_and_audited_once() {
         requests_per_second: 5,
         burst: 5,
         advertise: false,
+        ..LanOptions::default()
     });
     let desk = Desk::connect(site.pair("Busy desk"));
     let mut refused = 0;

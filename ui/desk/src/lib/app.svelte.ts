@@ -1,11 +1,20 @@
 // The desk's status as the UI knows it, and what every screen does when the desk says the
 // session is locked or gone.
-import { call, DeskError } from './rpc';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { call, DeskError, statusChanged } from './rpc';
 import type { DeskStatus } from '../bindings/DeskStatus';
 import { i18n } from './i18n.svelte';
 
 class AppState {
-  status = $state<DeskStatus | null>(null);
+  #status = $state<DeskStatus | null>(null);
+  get status(): DeskStatus | null {
+    return this.#status;
+  }
+  /** Every new status also tells rpc.ts, which sends held requests once they may go. */
+  set status(s: DeskStatus | null) {
+    this.#status = s;
+    statusChanged(s);
+  }
   /** Set when the desk itself could not be reached at all. */
   fatal = $state<string | null>(null);
 }
@@ -23,6 +32,14 @@ export async function refresh(): Promise<void> {
   } catch (e) {
     app.fatal = e instanceof Error ? e.message : String(e);
   }
+}
+
+/**
+ * On a desk connected to a host: the link changed (reachable or not, removed from the clinic),
+ * or the host forgot the session. The status says what to show now.
+ */
+export function followLink(): Promise<UnlistenFn> {
+  return listen('frontdesk://link', () => void refresh());
 }
 
 const SESSION_CODES = new Set(['auth.session_locked', 'auth.session_expired', 'desk.not_logged_in', 'auth.inactive']);

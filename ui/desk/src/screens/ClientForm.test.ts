@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import { emit } from '@tauri-apps/api/event';
 import ClientForm from './ClientForm.svelte';
 import { app } from '../lib/app.svelte';
 import { dropDraft, takeDraft } from '../lib/drafts';
@@ -7,7 +8,7 @@ import type { Call } from '../bindings/Call';
 import type { Reply } from '../bindings/Reply';
 import type { ClientSaved } from '../bindings/ClientSaved';
 import type { Staff } from '../bindings/Staff';
-import { clientRecord, deskError, doorReply, doorRequests, fakeDesk, readyStatus, session, staffRecord } from '../test-helpers';
+import { clientRecord, deskError, doorReply, doorRequests, fakeDesk, lanLink, readyStatus, session, staffRecord } from '../test-helpers';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -303,6 +304,43 @@ describe('ClientForm', () => {
     const sent = doorRequests(calls, 'client_update');
     expect(sent.map((r) => r.args.expected_version)).toEqual([4, 5]);
     expect(sent[1].args.fields).toMatchObject({ email: 'new@example.com', notes: 'my new note' });
+  });
+
+  it('waits for the host desk with the form as typed, and saves it once the host is back', async () => {
+    let reachable = false;
+    app.status = readyStatus(session, lanLink({ phase: 'unreachable' }));
+    const calls = fakeDesk(
+      (c) => {
+        if (c.call !== 'door') throw new Error(`unexpected ${c.call}`);
+        if (c.args.op === 'staff_list') return doorReply({ kind: 'staff_list', data: [manager] });
+        if (c.args.op === 'client_search') return doorReply({ kind: 'client_page', data: { items: [], next_cursor: null } });
+        if (!reachable) throw deskError('lan.timeout');
+        return savedReply(c);
+      },
+      { events: true },
+    );
+    const { onsaved, oncancel } = renderForm();
+    await type('client-full_name', 'Sophea Chan');
+    await save();
+    await vi.waitFor(() => expect(screen.getByTestId('save-waiting').textContent).toBe('Waiting for the host…'));
+    expect(screen.queryByTestId('error-banner')).toBeNull();
+    expect(input('client-full_name').value).toBe('Sophea Chan');
+    // What is sent is what is shown: the form cannot change meanwhile, nor be saved twice.
+    expect(input('client-full_name').closest('fieldset')!.disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(oncancel).not.toHaveBeenCalled();
+    expect(takeDraft<{ full_name: string }>(session.staff_id, 'client:new')?.full_name).toBe('Sophea Chan');
+    expect(onsaved).not.toHaveBeenCalled();
+
+    reachable = true;
+    await emit('frontdesk://link', lanLink());
+    await vi.waitFor(() => expect(onsaved).toHaveBeenCalledTimes(1));
+    const creates = doorRequests(calls, 'client_create');
+    expect(creates).toHaveLength(2);
+    expect(creates[1]).toEqual(creates[0]);
+    expect(onsaved.mock.calls[0][0].client.id).toBe(creates[0].args.id);
+    expect(takeDraft(session.staff_id, 'client:new')).toBeUndefined();
   });
 
   it('shows an error about a field the form does not have as a banner', async () => {

@@ -1,14 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { emit } from '@tauri-apps/api/event';
 import Conversation from './Conversation.svelte';
 import Chats from './Chats.svelte';
 import { app } from '../lib/app.svelte';
+import { takeDraft } from '../lib/drafts';
+import { pending } from '../lib/rpc';
 import type { Conversation as Conv } from '../bindings/Conversation';
 import type { ConversationSummary } from '../bindings/ConversationSummary';
 import type { Task } from '../bindings/Task';
 import type { Call } from '../bindings/Call';
 import type { Reply } from '../bindings/Reply';
-import { deskError, doorReply, doorRequests, fakeDesk, readyStatus, session, staffRecord, taskRecord } from '../test-helpers';
+import { deskError, doorReply, doorRequests, fakeDesk, lanLink, readyStatus, session, staffRecord, taskRecord } from '../test-helpers';
 
 const me = { ...session, permissions: [...session.permissions, 'chat_read', 'chat_reply', 'task_work', 'task_manage'] } as typeof session;
 const colleague = staffRecord();
@@ -153,6 +156,81 @@ describe('a conversation', () => {
   });
 });
 
+describe('a reply while the host desk is out of reach', () => {
+  const box = () => document.getElementById('chat-reply') as HTMLTextAreaElement;
+  const sendButton = () => document.getElementById('chat-send') as HTMLButtonElement;
+
+  /** A connected desk: chat_reply fails while `reachable()` is false. */
+  function lanDesk(reachable: () => boolean): Call[] {
+    return fakeDesk(
+      (c) => {
+        if (c.call === 'door' && c.args.op === 'chat_reply') {
+          if (!reachable()) throw deskError('lan.unreachable');
+          return doorReply({ kind: 'chat_message', data: conv().messages[1] });
+        }
+        return doorReply({ kind: 'conversation', data: conv() });
+      },
+      { events: true },
+    );
+  }
+
+  beforeEach(() => {
+    app.status = readyStatus(me, lanLink({ phase: 'unreachable' }));
+  });
+
+  it('keeps the text, says it waits, allows no second send, and sends it when the host is back', async () => {
+    let reachable = false;
+    const calls = lanDesk(() => reachable);
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByText('203.0.113.7');
+    await fireEvent.input(box(), { target: { value: 'See you Friday' } });
+    await fireEvent.click(sendButton());
+    await vi.waitFor(() => expect(screen.getByTestId('reply-waiting').textContent).toBe('Waiting for the host…'));
+    expect(screen.queryByTestId('error-banner')).toBeNull();
+    expect(box().value).toBe('See you Friday');
+    expect(box().readOnly).toBe(true);
+    expect(sendButton().disabled).toBe(true);
+    await fireEvent.keyDown(box(), { key: 'Enter', ctrlKey: true });
+    expect(doorRequests(calls, 'chat_reply')).toHaveLength(1);
+
+    reachable = true;
+    await emit('frontdesk://link', lanLink());
+    await waitFor(() => expect(box().value).toBe(''));
+    const sent = doorRequests(calls, 'chat_reply');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual(sent[0]);
+    expect(screen.getByTestId('reply-waiting').textContent).toBe('');
+    // The draft no longer holds what was sent.
+    expect(takeDraft<{ text: string }>(me.staff_id, `chat:${conv().id}`)?.text ?? '').toBe('');
+  });
+
+  it('keeps the waiting reply as a draft when the screen goes, and waits with it when it comes back', async () => {
+    let reachable = false;
+    const calls = lanDesk(() => reachable);
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByText('203.0.113.7');
+    await fireEvent.input(box(), { target: { value: 'Bring your X-ray' } });
+    await fireEvent.click(sendButton());
+    await vi.waitFor(() => expect(pending.changes).toBe(1));
+    const id = doorRequests(calls, 'chat_reply')[0].args.id;
+    // The login screen (or another screen) replaces it.
+    cleanup();
+    expect(takeDraft(me.staff_id, `chat:${conv().id}`)).toEqual({ text: 'Bring your X-ray', replyId: id });
+
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByText('203.0.113.7');
+    expect(box().value).toBe('Bring your X-ray');
+    await vi.waitFor(() => expect(screen.getByTestId('reply-waiting').textContent).toBe('Waiting for the host…'));
+    expect(sendButton().disabled).toBe(true);
+
+    reachable = true;
+    await emit('frontdesk://link', lanLink());
+    await waitFor(() => expect(box().value).toBe(''));
+    // Sent once more, the same reply: not once per screen that waited for it.
+    expect(doorRequests(calls, 'chat_reply').map((r) => r.args.id)).toEqual([id, id]);
+  });
+});
+
 describe('the conversation list', () => {
   it('marks unanswered conversations', async () => {
     const list: ConversationSummary[] = [
@@ -172,6 +250,17 @@ describe('the conversation list', () => {
     // Who has each chat: a waiting one says so.
     expect(container.querySelector('[data-conversation-id=A1] [data-testid=chat-row-assignee]')!.textContent!.trim()).toBe('Queued');
     expect(container.querySelector('[data-conversation-id=B2] [data-testid=chat-row-assignee]')!.textContent!.trim()).toBe('With Mony Keo');
+  });
+
+  it('on a connected desk, says the host desk keeps the chat link', async () => {
+    fakeDesk((c) =>
+      c.call === 'chat_status'
+        ? { kind: 'chat_status', data: { state: 'host', relay_url: null, last_error: null, built_in_url: null, demo_page: null } }
+        : doorReply({ kind: 'conversations', data: [] }),
+    );
+    render(Chats);
+    await waitFor(() => expect(screen.getByTestId('chat-link').dataset.state).toBe('host'));
+    expect(screen.getByTestId('chat-link').textContent!.trim()).toBe('The host desk keeps the website chat link.');
   });
 });
 
