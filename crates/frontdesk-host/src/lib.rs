@@ -13,6 +13,7 @@ mod error;
 mod events;
 pub mod lan;
 mod link;
+mod memory;
 mod routing;
 mod sms;
 mod status;
@@ -47,6 +48,7 @@ impl Host {
         lan: Option<lan::LanOptions>,
     ) -> Result<Host> {
         let _ = rustls::crypto::ring::default_provider().install_default();
+        memory::give_back_large_buffers();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("frontdesk-host")
