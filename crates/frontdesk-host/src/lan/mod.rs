@@ -89,7 +89,12 @@ pub(crate) async fn start(
     let addr = listener.local_addr()?;
     let app = server::router(clinic.clone(), id.fingerprint.clone(), &opts, events);
     let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
+    // Small frames both ways: without TCP_NODELAY an event waits on a delayed ACK (40 ms).
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
+        .acceptor(axum_server::accept::NoDelayAcceptor::new());
+    let server = axum_server::from_tcp(listener)?
+        .acceptor(acceptor)
+        .handle(handle.clone());
     tokio::spawn(async move {
         if let Err(e) = server
             .serve(app.into_make_service_with_connect_info::<SocketAddr>())
