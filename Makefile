@@ -21,6 +21,7 @@ test: setup ui widget
 	tests/os_keyring.sh
 	tests/popups.sh
 	tests/desk_e2e.sh $(APP)
+	tests/lan_e2e.sh $(APP)
 	tests/widget_e2e.sh $(CARGO_TARGET_DIR)/debug
 
 setup:
