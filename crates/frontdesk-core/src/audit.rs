@@ -22,6 +22,8 @@ pub enum Actor {
     Operator,
     /// Someone not yet logged in (a failed login).
     Anonymous,
+    /// The clinic's own scheduled work (reminders going out).
+    System,
 }
 
 impl Actor {
@@ -30,6 +32,7 @@ impl Actor {
             Actor::Staff(_) => "staff",
             Actor::Operator => "operator",
             Actor::Anonymous => "anonymous",
+            Actor::System => "system",
         }
     }
     fn id(&self) -> Option<&str> {
@@ -44,6 +47,7 @@ impl Actor {
             Actor::Staff(id) => id.clone(),
             Actor::Operator => "operator".into(),
             Actor::Anonymous => "anonymous".into(),
+            Actor::System => "system".into(),
         }
     }
 }

@@ -799,7 +799,7 @@ pub(crate) fn delete(conn: &Connection, ctx: &Ctx, message_id: &str) -> Result<C
     let own = match &ctx.actor {
         Actor::Staff(id) => m.staff_id.as_deref() == Some(id.as_str()),
         Actor::Operator => true,
-        Actor::Anonymous => false,
+        Actor::Anonymous | Actor::System => false,
     };
     if m.side != ChatSide::Desk || !own {
         return Err(Error::invalid(

@@ -9,10 +9,14 @@
 //! A few requests cannot run inside a transaction (backup, key rotation, passphrase change,
 //! logout); they are checked and audited the same way around their work.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::TransactionBehavior;
 use serde::{Deserialize, Serialize};
 
+use crate::appointments::{
+    self, Appointment, AppointmentSaved, AppointmentStatus, Booking, Calendar, Conflict, FreeSlot,
+    Move, Scope,
+};
 use crate::audit::{self, Actor, Outcome, VerifyReport};
 use crate::auth::{Secret, TotpEnrollment};
 use crate::chat::{
@@ -20,14 +24,19 @@ use crate::chat::{
 };
 use crate::clients::{self, ClientFields, ClientPage, ClientSaved, HistoryEntry};
 use crate::clinic::{Clinic, ClinicInfo};
+use crate::consents::{self, Consent, ConsentMethod, Purpose};
 use crate::demo::{self, DemoSpec, DemoSummary};
 use crate::devices::{self, Device, PairingCode};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::permissions::{self, Permission, Role};
+use crate::reminders::{self, ReminderSettings, ReminderSettingsInput};
 use crate::routing::{self, RoutingSettings};
+use crate::schedules::{self, NewException, ScheduleException};
+use crate::services::{self, Room, Service, ServiceFields};
 use crate::staff::{self, NewStaff, Staff, StaffFields};
 use crate::tasks::{self, NewTask, Prefs, Task, TaskFields, TaskScope, TaskStatus};
+use crate::waitlist::{self, NewWaitlistEntry, WaitlistEntry};
 use crate::{clock, validate};
 
 pub const DEFAULT_PAGE: u32 = 25;
@@ -210,6 +219,115 @@ pub enum Request {
     DeviceRevoke {
         id: String,
     },
+    ServiceList {
+        #[serde(default)]
+        include_inactive: bool,
+    },
+    /// Creates a service (no `id`) or updates one.
+    ServiceSave {
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(default)]
+        expected_version: Option<i64>,
+        fields: ServiceFields,
+    },
+    RoomList {
+        #[serde(default)]
+        include_inactive: bool,
+    },
+    RoomSave {
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(default)]
+        expected_version: Option<i64>,
+        name: String,
+        #[serde(default = "yes")]
+        active: bool,
+    },
+    /// Leave, holidays, extra hours and closed days between two local dates (end exclusive).
+    ScheduleExceptionList {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    ScheduleExceptionAdd(NewException),
+    ScheduleExceptionRemove {
+        id: String,
+    },
+    /// The day, week or agenda view: `days` local dates from `from`.
+    AppointmentCalendar {
+        from: NaiveDate,
+        days: u32,
+        #[serde(default)]
+        provider_ids: Vec<String>,
+        #[serde(default)]
+        include_cancelled: bool,
+    },
+    AppointmentGet {
+        id: String,
+    },
+    /// The warnings a booking would raise, without booking.
+    AppointmentCheck(Booking),
+    AppointmentBook(Booking),
+    AppointmentMove(Move),
+    AppointmentSetStatus {
+        id: String,
+        expected_version: i64,
+        status: AppointmentStatus,
+        #[serde(default)]
+        scope: Scope,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Undoes a recorded step: needs `appointment.revert`.
+    AppointmentRevert {
+        id: String,
+        expected_version: i64,
+        status: AppointmentStatus,
+        note: String,
+    },
+    AppointmentNote {
+        id: String,
+        expected_version: i64,
+        note: String,
+    },
+    AppointmentNextFree {
+        service_id: String,
+        #[serde(default)]
+        provider_id: Option<String>,
+        #[serde(default)]
+        after: Option<NaiveDateTime>,
+    },
+    ClientAppointments {
+        client_id: String,
+    },
+    /// Visits whose start passed without an arrival: proposed to staff as no-shows.
+    AppointmentNoShows,
+    WaitlistList,
+    WaitlistAdd(NewWaitlistEntry),
+    WaitlistRemove {
+        id: String,
+    },
+    /// Waiting clients who would fit a slot.
+    WaitlistMatches {
+        provider_id: String,
+        start: NaiveDateTime,
+        minutes: i64,
+    },
+    ConsentList {
+        client_id: String,
+    },
+    ConsentSet {
+        client_id: String,
+        purpose: Purpose,
+        given: bool,
+        method: ConsentMethod,
+    },
+    ReminderSettingsGet,
+    ReminderSettingsUpdate(ReminderSettingsInput),
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Request {
@@ -256,6 +374,32 @@ impl Request {
             RoutingGet | RoutingUpdate(_) => Permission::RoutingConfigure,
             PrefsGet | PrefsUpdate(_) => Permission::OwnAccount,
             DeviceList | DevicePairStart | DeviceRevoke { .. } => Permission::DeviceManage,
+            ServiceList { .. }
+            | RoomList { .. }
+            | ScheduleExceptionList { .. }
+            | AppointmentCalendar { .. }
+            | AppointmentGet { .. }
+            | AppointmentNextFree { .. }
+            | ClientAppointments { .. }
+            | AppointmentNoShows
+            | WaitlistList
+            | WaitlistMatches { .. } => Permission::AppointmentRead,
+            AppointmentCheck(_)
+            | AppointmentBook(_)
+            | AppointmentMove(_)
+            | AppointmentSetStatus { .. }
+            | AppointmentNote { .. }
+            | WaitlistAdd(_)
+            | WaitlistRemove { .. } => Permission::AppointmentBook,
+            AppointmentRevert { .. } => Permission::AppointmentRevert,
+            ServiceSave { .. }
+            | RoomSave { .. }
+            | ScheduleExceptionAdd(_)
+            | ScheduleExceptionRemove { .. }
+            | ReminderSettingsGet
+            | ReminderSettingsUpdate(_) => Permission::ScheduleConfigure,
+            ConsentList { .. } => Permission::ClientRead,
+            ConsentSet { .. } => Permission::ClientUpdate,
         }
     }
 
@@ -308,6 +452,32 @@ impl Request {
             DeviceList => "device.list",
             DevicePairStart => "device.pair_start",
             DeviceRevoke { .. } => "device.revoke",
+            ServiceList { .. } => "service.list",
+            ServiceSave { .. } => "service.save",
+            RoomList { .. } => "room.list",
+            RoomSave { .. } => "room.save",
+            ScheduleExceptionList { .. } => "schedule.exception_list",
+            ScheduleExceptionAdd(_) => "schedule.exception_add",
+            ScheduleExceptionRemove { .. } => "schedule.exception_remove",
+            AppointmentCalendar { .. } => "appointment.calendar",
+            AppointmentGet { .. } => "appointment.get",
+            AppointmentCheck(_) => "appointment.check",
+            AppointmentBook(_) => "appointment.book",
+            AppointmentMove(_) => "appointment.move",
+            AppointmentSetStatus { .. } => "appointment.set_status",
+            AppointmentRevert { .. } => "appointment.revert",
+            AppointmentNote { .. } => "appointment.note",
+            AppointmentNextFree { .. } => "appointment.next_free",
+            ClientAppointments { .. } => "appointment.client_list",
+            AppointmentNoShows => "appointment.no_shows",
+            WaitlistList => "waitlist.list",
+            WaitlistAdd(_) => "waitlist.add",
+            WaitlistRemove { .. } => "waitlist.remove",
+            WaitlistMatches { .. } => "waitlist.matches",
+            ConsentList { .. } => "consent.list",
+            ConsentSet { .. } => "consent.set",
+            ReminderSettingsGet => "appointment.reminder_settings_get",
+            ReminderSettingsUpdate(_) => "appointment.reminder_settings_update",
         }
     }
 
@@ -338,6 +508,18 @@ impl Request {
             | TaskAssign { id, .. }
             | TaskEscalate { id, .. } => Some(("task", id.clone())),
             DeviceRevoke { id } => Some(("device", id.clone())),
+            ServiceSave { id: Some(id), .. } => Some(("service", id.clone())),
+            RoomSave { id: Some(id), .. } => Some(("room", id.clone())),
+            ScheduleExceptionRemove { id } => Some(("schedule_exception", id.clone())),
+            AppointmentGet { id }
+            | AppointmentSetStatus { id, .. }
+            | AppointmentRevert { id, .. }
+            | AppointmentNote { id, .. } => Some(("appointment", id.clone())),
+            AppointmentMove(m) => Some(("appointment", m.id.clone())),
+            ClientAppointments { client_id }
+            | ConsentList { client_id }
+            | ConsentSet { client_id, .. } => Some(("client", client_id.clone())),
+            WaitlistRemove { id } => Some(("waitlist_entry", id.clone())),
             _ => None,
         }
     }
@@ -378,6 +560,22 @@ pub enum Response {
     Devices(Vec<Device>),
     Device(Device),
     PairingCode(PairingCode),
+    Services(Vec<Service>),
+    Service(Service),
+    Rooms(Vec<Room>),
+    Room(Room),
+    ScheduleExceptions(Vec<ScheduleException>),
+    ScheduleException(ScheduleException),
+    Calendar(Calendar),
+    Appointment(Box<Appointment>),
+    Appointments(Vec<Appointment>),
+    AppointmentSaved(AppointmentSaved),
+    Conflicts(Vec<Conflict>),
+    FreeSlot(Option<FreeSlot>),
+    Waitlist(Vec<WaitlistEntry>),
+    WaitlistEntry(WaitlistEntry),
+    Consents(Vec<Consent>),
+    ReminderSettings(ReminderSettings),
     Done,
 }
 
@@ -872,9 +1070,217 @@ impl Clinic {
                 ))
             }
             DeviceRevoke { id } => plain(Response::Device(devices::revoke(tx, ctx, &id)?)),
+            ServiceList { include_inactive } => {
+                plain(Response::Services(services::list(tx, include_inactive)?))
+            }
+            ServiceSave {
+                id,
+                expected_version,
+                fields,
+            } => {
+                let s = services::save(tx, ctx, id.as_deref(), expected_version, &fields)?;
+                let created = id.is_none().then(|| ("service", s.id.clone()));
+                Ok((Response::Service(s), created, None))
+            }
+            RoomList { include_inactive } => {
+                plain(Response::Rooms(services::rooms(tx, include_inactive)?))
+            }
+            RoomSave {
+                id,
+                expected_version,
+                name,
+                active,
+            } => {
+                let r =
+                    services::save_room(tx, ctx, id.as_deref(), expected_version, &name, active)?;
+                let created = id.is_none().then(|| ("room", r.id.clone()));
+                Ok((Response::Room(r), created, None))
+            }
+            ScheduleExceptionList { from, to } => {
+                plain(Response::ScheduleExceptions(schedules::list(tx, from, to)?))
+            }
+            ScheduleExceptionAdd(new) => {
+                let e = schedules::add(tx, ctx, &new)?;
+                let created = Some(("schedule_exception", e.id.clone()));
+                Ok((Response::ScheduleException(e), created, None))
+            }
+            ScheduleExceptionRemove { id } => {
+                schedules::remove(tx, &id)?;
+                plain(Response::Done)
+            }
+            AppointmentCalendar {
+                from,
+                days,
+                provider_ids,
+                include_cancelled,
+            } => {
+                let cal = appointments::calendar(
+                    tx,
+                    ctx.tz,
+                    from,
+                    days,
+                    &provider_ids,
+                    include_cancelled,
+                )?;
+                let detail = Some(format!("results={}", cal.appointments.len()));
+                Ok((Response::Calendar(cal), None, detail))
+            }
+            AppointmentGet { id } => plain(Response::Appointment(Box::new(appointments::get(
+                tx, ctx.tz, &id,
+            )?))),
+            AppointmentCheck(b) => plain(Response::Conflicts(appointments::check(tx, ctx, &b)?)),
+            AppointmentBook(b) => {
+                let saved = appointments::book(tx, ctx, &b)?;
+                let created = saved
+                    .appointments
+                    .first()
+                    .map(|a| ("appointment", a.id.clone()));
+                let detail = Some(booking_detail(&saved, b.override_reason.as_deref()));
+                Ok((Response::AppointmentSaved(saved), created, detail))
+            }
+            AppointmentMove(m) => {
+                let saved = appointments::move_to(tx, ctx, &m)?;
+                let detail = Some(booking_detail(&saved, m.override_reason.as_deref()));
+                Ok((Response::AppointmentSaved(saved), None, detail))
+            }
+            AppointmentSetStatus {
+                id,
+                expected_version,
+                status,
+                scope,
+                note,
+            } => {
+                let saved = appointments::set_status(
+                    tx,
+                    ctx,
+                    &id,
+                    expected_version,
+                    status,
+                    scope,
+                    note.as_deref(),
+                    false,
+                )?;
+                let detail = Some(format!(
+                    "status={} count={}",
+                    status.as_str(),
+                    saved.appointments.len()
+                ));
+                Ok((Response::AppointmentSaved(saved), None, detail))
+            }
+            AppointmentRevert {
+                id,
+                expected_version,
+                status,
+                note,
+            } => {
+                let note = validate::required("note", &note, validate::MAX_NAME * 5)?;
+                let saved = appointments::set_status(
+                    tx,
+                    ctx,
+                    &id,
+                    expected_version,
+                    status,
+                    Scope::This,
+                    Some(&note),
+                    true,
+                )?;
+                let detail = Some(format!(
+                    "status={} reason_sha256={}",
+                    status.as_str(),
+                    fingerprint(&note)
+                ));
+                Ok((Response::AppointmentSaved(saved), None, detail))
+            }
+            AppointmentNote {
+                id,
+                expected_version,
+                note,
+            } => plain(Response::AppointmentSaved(appointments::set_note(
+                tx,
+                ctx,
+                &id,
+                expected_version,
+                &note,
+            )?)),
+            AppointmentNextFree {
+                service_id,
+                provider_id,
+                after,
+            } => plain(Response::FreeSlot(appointments::next_free(
+                tx,
+                ctx,
+                &service_id,
+                provider_id.as_deref(),
+                after,
+            )?)),
+            ClientAppointments { client_id } => plain(Response::Appointments(
+                appointments::for_client(tx, ctx.tz, &client_id)?,
+            )),
+            AppointmentNoShows => plain(Response::Appointments(appointments::no_show_candidates(
+                tx, ctx,
+            )?)),
+            WaitlistList => plain(Response::Waitlist(waitlist::list(tx)?)),
+            WaitlistAdd(n) => {
+                let e = waitlist::add(tx, ctx, &n)?;
+                let created = Some(("waitlist_entry", e.id.clone()));
+                Ok((Response::WaitlistEntry(e), created, None))
+            }
+            WaitlistRemove { id } => {
+                plain(Response::WaitlistEntry(waitlist::remove(tx, ctx, &id)?))
+            }
+            WaitlistMatches {
+                provider_id,
+                start,
+                minutes,
+            } => plain(Response::Waitlist(waitlist::matches(
+                tx,
+                &provider_id,
+                start,
+                minutes,
+                None,
+            )?)),
+            ConsentList { client_id } => plain(Response::Consents(consents::list(tx, &client_id)?)),
+            ConsentSet {
+                client_id,
+                purpose,
+                given,
+                method,
+            } => {
+                let list = consents::set(tx, ctx, &client_id, purpose, given, method)?;
+                let detail = Some(format!("purpose={} given={given}", purpose.as_str()));
+                Ok((Response::Consents(list), None, detail))
+            }
+            ReminderSettingsGet => plain(Response::ReminderSettings(reminders::settings(tx)?)),
+            ReminderSettingsUpdate(input) => plain(Response::ReminderSettings(reminders::update(
+                tx, ctx, &input,
+            )?)),
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
                 unreachable!("handled outside a transaction")
             }
         }
     }
+}
+
+/// Staff's own words (an override's or a correction's reason) stay in the appointment's
+/// history, which erasure can reach; the append-only audit log keeps only their SHA-256, so
+/// the chain still proves the words were not changed afterwards.
+fn fingerprint(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.trim().as_bytes()))
+}
+
+/// The audit detail of a booking or move: how many appointments and, when warnings were
+/// overridden, which kinds and the fingerprint of the reason.
+fn booking_detail(saved: &AppointmentSaved, reason: Option<&str>) -> String {
+    let mut d = format!("count={}", saved.appointments.len());
+    if !saved.overridden.is_empty() {
+        let mut kinds: Vec<&str> = saved.overridden.iter().map(|c| c.kind.as_str()).collect();
+        kinds.sort();
+        kinds.dedup();
+        d.push_str(&format!(" override={}", kinds.join(",")));
+        if let Some(r) = reason {
+            d.push_str(&format!(" reason_sha256={}", fingerprint(r)));
+        }
+    }
+    d
 }

@@ -83,6 +83,10 @@ pub enum Error {
     #[error("the host does not accept other desks yet: start it with the LAN service on")]
     LanOff,
 
+    // Appointments.
+    #[error("this time clashes with {count} thing(s) ({kinds}); check the warnings and give a reason to book anyway")]
+    AppointmentConflict { count: usize, kinds: String },
+
     // Everything else, without personal data.
     #[error("storage error: {0}")]
     Storage(String),
@@ -124,6 +128,7 @@ impl Error {
             Error::DeviceRevoked => "device.revoked",
             Error::DeviceUnknown => "device.unknown",
             Error::LanOff => "device.lan_off",
+            Error::AppointmentConflict { .. } => "appointment.conflict",
             Error::Storage(_) => "store.error",
             Error::Io(_) => "io.error",
         }
@@ -191,6 +196,24 @@ pub const ERROR_CODES: &[&str] = &[
     "device.lan_off",
     "store.error",
     "io.error",
+    "appointment.conflict",
+    "appointment.no_such_time",
+    "appointment.end_before_start",
+    "appointment.in_past",
+    "appointment.rule_end",
+    "appointment.rule_weekdays",
+    "appointment.not_movable",
+    "appointment.bad_transition",
+    "appointment.backwards",
+    "appointment.not_backwards",
+    "appointment.not_yet",
+    "reminder.placeholder",
+    "validation.duration",
+    "validation.colour",
+    "validation.unknown_client",
+    "validation.unknown_service",
+    "validation.unknown_room",
+    "validation.host",
     "validation.avatar",
     "validation.control_chars",
     "validation.date_in_future",

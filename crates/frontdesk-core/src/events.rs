@@ -48,6 +48,13 @@ pub enum Event {
         reason: Reason,
         conversation_id: Option<String>,
     },
+    /// An appointment was booked, moved, changed status or had its reminder queued: open
+    /// calendars refresh, so two desks never book one slot unknowingly.
+    AppointmentChanged {
+        id: String,
+    },
+    /// Services, rooms, schedules or reminder settings changed.
+    ScheduleChanged,
     /// A desk was paired or revoked: the LAN service cuts a revoked desk off at once.
     DeviceChanged {
         id: String,
@@ -79,6 +86,17 @@ impl Event {
             Response::ChatSettings(_) if action == "chat.settings_update" => {
                 Some(Event::ChatSettingsChanged)
             }
+            Response::AppointmentSaved(s) => s
+                .appointments
+                .first()
+                .map(|a| Event::AppointmentChanged { id: a.id.clone() }),
+            Response::Service(_) | Response::Room(_) | Response::ScheduleException(_) => {
+                Some(Event::ScheduleChanged)
+            }
+            Response::ReminderSettings(_) if action == "appointment.reminder_settings_update" => {
+                Some(Event::ScheduleChanged)
+            }
+            Response::Done if action == "schedule.exception_remove" => Some(Event::ScheduleChanged),
             _ => None,
         }
     }

@@ -4,6 +4,7 @@
 //! through [`Clinic::handle`], the one door that checks permissions, writes the audit log and
 //! runs the work in one transaction.
 
+mod appointments;
 mod audit;
 mod auth;
 mod backup;
@@ -12,6 +13,7 @@ mod checkpoint;
 mod clients;
 mod clinic;
 pub mod clock;
+mod consents;
 mod demo;
 mod devices;
 mod door;
@@ -21,14 +23,23 @@ mod fsutil;
 mod keys;
 mod outbox;
 mod permissions;
+mod recurrence;
 mod rekey;
+mod reminders;
 mod routing;
+mod schedules;
 pub mod search;
+mod services;
 mod staff;
 mod store;
 mod tasks;
 mod validate;
+mod waitlist;
 
+pub use appointments::{
+    Appointment, AppointmentHistoryEntry, AppointmentSaved, AppointmentStatus, Booking, Calendar,
+    CalendarProvider, ClosedDay, Conflict, ConflictKind, FreeSlot, Move, Scope, Step,
+};
 pub use audit::{Actor, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
 pub use auth::{Secret, Session, TotpEnrollment, FIRST_LOCK_SECS, MAX_FAILURES, MAX_LOCK_SECS};
 pub use backup::{restore, RestoreReport};
@@ -41,6 +52,7 @@ pub use clients::{
     Client, ClientFields, ClientPage, ClientSaved, ClientSource, ClientSummary, HistoryEntry,
 };
 pub use clinic::{Clinic, ClinicInfo, Created, LoginRequest, NewClinic, Options};
+pub use consents::{Consent, ConsentMethod, Purpose};
 pub use demo::{DemoLogin, DemoSpec, DemoSummary};
 pub use devices::{
     normalize_code, Device, LanIdentity, OpenCode, PairingCode, CODE_MAX_FAILURES, CODE_MINUTES,
@@ -52,9 +64,16 @@ pub use keys::{
     generate_recovery_passphrase, DbKey, KeyFile, KeyStore, MemoryKeyStore, OsKeyring,
     MIN_PASSPHRASE_CHARS,
 };
-pub use outbox::{Delivered, OutboxItem, OutboxKind, OutboxPayload, Sms};
+pub use outbox::{Delivered, Mail, OutboxItem, OutboxKind, OutboxPayload, Sms};
 pub use permissions::{allowed, Permission, Role, MATRIX};
+pub use recurrence::{Rule, Unit, MAX_OCCURRENCES};
+pub use reminders::{
+    Channel, ReminderSettings, ReminderSettingsInput, ReminderTemplate, SmtpAccount, SmtpSecurity,
+    SmtpServer,
+};
 pub use routing::{Reason, RoutingSettings, Strategy};
+pub use schedules::{ExceptionKind, NewException, ScheduleException, WorkingHours};
+pub use services::{Room, Service, ServiceFields};
 pub use staff::{Avatar, NewStaff, Shift, Staff, StaffFields};
 pub use store::{migrations, schema_version, MIGRATION_FILES};
 pub use tasks::{
@@ -62,5 +81,6 @@ pub use tasks::{
     TaskStatus,
 };
 pub use validate::{MAX_NAME, MAX_NOTES, MAX_PHONES, MIN_PASSWORD_CHARS};
+pub use waitlist::{NewWaitlistEntry, WaitlistEntry};
 
 pub(crate) use door::Ctx;

@@ -22,10 +22,19 @@ pub struct Sms {
     pub gateway: SmsGateway,
 }
 
+/// One email to one client (an appointment reminder), sent through the clinic's SMTP server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxKind {
     Relay,
     Sms,
+    Email,
 }
 
 impl OutboxKind {
@@ -33,6 +42,7 @@ impl OutboxKind {
         match self {
             OutboxKind::Relay => "relay",
             OutboxKind::Sms => "sms",
+            OutboxKind::Email => "email",
         }
     }
 }
@@ -41,6 +51,7 @@ impl OutboxKind {
 pub enum OutboxPayload {
     Relay(DeskIn),
     Sms(Sms),
+    Email(Mail),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +80,31 @@ pub(crate) fn push_relay(
         id,
         "relay",
         &serde_json::to_string(frame).expect("frames serialize"),
+    )
+}
+
+pub(crate) fn push_sms(conn: &Connection, now: DateTime<Utc>, id: &str, sms: &Sms) -> Result<()> {
+    push(
+        conn,
+        now,
+        id,
+        "sms",
+        &serde_json::to_string(sms).expect("sms serializes"),
+    )
+}
+
+pub(crate) fn push_mail(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    id: &str,
+    mail: &Mail,
+) -> Result<()> {
+    push(
+        conn,
+        now,
+        id,
+        "email",
+        &serde_json::to_string(mail).expect("mail serializes"),
     )
 }
 
@@ -147,6 +183,9 @@ impl Clinic {
                 "relay" => serde_json::from_str(&payload)
                     .ok()
                     .map(OutboxPayload::Relay),
+                "email" => serde_json::from_str(&payload)
+                    .ok()
+                    .map(OutboxPayload::Email),
                 _ => serde_json::from_str(&payload).ok().map(OutboxPayload::Sms),
             };
             if let Some(payload) = payload {

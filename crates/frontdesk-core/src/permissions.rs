@@ -96,6 +96,14 @@ pub enum Permission {
     RoutingConfigure,
     /// Pair other PCs with this host, see them, and revoke them.
     DeviceManage,
+    /// See the calendar, appointments, the waiting list and services.
+    AppointmentRead,
+    /// Book, move, cancel and record arrivals; keep the waiting list.
+    AppointmentBook,
+    /// Undo a recorded step (a no-show back to booked, a finished visit back in the room).
+    AppointmentRevert,
+    /// Services, rooms, schedule exceptions and closed days, reminder settings.
+    ScheduleConfigure,
 }
 
 impl Permission {
@@ -122,6 +130,10 @@ impl Permission {
             Permission::TaskManage => "task.manage",
             Permission::RoutingConfigure => "routing.configure",
             Permission::DeviceManage => "device.manage",
+            Permission::AppointmentRead => "appointment.read",
+            Permission::AppointmentBook => "appointment.book",
+            Permission::AppointmentRevert => "appointment.revert",
+            Permission::ScheduleConfigure => "schedule.configure",
         }
     }
 }
@@ -155,6 +167,10 @@ pub const MATRIX: &[(Permission, [bool; 4])] = &[
     (Permission::TaskManage, [Y, Y, Y, N]),
     (Permission::RoutingConfigure, [Y, N, N, N]),
     (Permission::DeviceManage, [Y, N, N, N]),
+    (Permission::AppointmentRead, [Y, Y, Y, Y]),
+    (Permission::AppointmentBook, [Y, Y, Y, Y]),
+    (Permission::AppointmentRevert, [Y, Y, N, N]),
+    (Permission::ScheduleConfigure, [Y, Y, N, N]),
 ];
 
 pub fn allowed(role: Role, permission: Permission) -> bool {

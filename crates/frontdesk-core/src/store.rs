@@ -32,6 +32,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0004_devices.sql",
         include_str!("../../../migrations/0004_devices.sql"),
     ),
+    (
+        "0005_appointments.sql",
+        include_str!("../../../migrations/0005_appointments.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -13,7 +13,9 @@ mod error;
 mod events;
 pub mod lan;
 mod link;
+mod mail;
 mod memory;
+mod reminders;
 mod routing;
 mod sms;
 mod status;
@@ -89,8 +91,10 @@ impl Host {
             None => (None, None),
         };
         runtime.spawn(link::run(clinic.clone(), status.clone(), events.clone()));
-        runtime.spawn(sms::run(clinic.clone(), events));
+        runtime.spawn(sms::run(clinic.clone(), events.clone()));
+        runtime.spawn(mail::run(clinic.clone(), events));
         runtime.spawn(routing::run(clinic.clone()));
+        runtime.spawn(reminders::run(clinic.clone()));
         runtime.spawn(checkpoint::run(clinic));
         Ok(Host {
             runtime: Some(runtime),

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod appointments;
 mod audit;
 mod auth;
 mod backup;

@@ -83,6 +83,33 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             limit: None,
         },
         Permission::RoutingConfigure => Request::RoutingGet,
+        Permission::AppointmentRead => Request::AppointmentNoShows,
+        // No such service: a permitted caller gets a validation error, never a refusal.
+        Permission::AppointmentBook => Request::AppointmentCheck(Booking {
+            id: None,
+            client_id: client_id.into(),
+            service_id: "no-such-service".into(),
+            provider_id: staff_id.into(),
+            room_id: None,
+            start: chrono::NaiveDate::from_ymd_opt(2026, 3, 3)
+                .unwrap()
+                .and_hms_opt(10, 0, 0)
+                .unwrap(),
+            duration_minutes: None,
+            end: None,
+            note: String::new(),
+            conversation_id: None,
+            recurrence: None,
+            override_reason: None,
+            allow_past: false,
+        }),
+        Permission::AppointmentRevert => Request::AppointmentRevert {
+            id: ulid::Ulid::new().to_string(),
+            expected_version: 1,
+            status: AppointmentStatus::Booked,
+            note: "entered by mistake".into(),
+        },
+        Permission::ScheduleConfigure => Request::ReminderSettingsGet,
     }
 }
 
@@ -123,10 +150,10 @@ fn every_cell_of_the_matrix_is_enforced_and_audited() {
         }
     }
     assert_eq!(cells, MATRIX.len() * 4);
-    // Every permission has exactly one row: 21 permissions, none listed twice.
+    // Every permission has exactly one row: 25 permissions, none listed twice.
     let seen: std::collections::HashSet<Permission> = MATRIX.iter().map(|(p, _)| *p).collect();
     assert_eq!(seen.len(), MATRIX.len(), "a permission is listed twice");
-    assert_eq!(MATRIX.len(), 21);
+    assert_eq!(MATRIX.len(), 25);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod embedded;
 mod faults;
 mod lan;
+mod reminders;
 mod routing;
 mod sms;
 mod support;

@@ -11,7 +11,7 @@ use frontdesk_proto::crypto::{Body, Side, VisitorKey};
 use frontdesk_proto::wire::VisitorEvent;
 
 /// Answers 503 to the first request and 200 after; keeps every request line, header and body.
-fn gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
+pub(crate) fn gateway() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(vec![]));
