@@ -37,6 +37,7 @@ widget:
 
 bench: setup ui widget
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
+	cargo bench -p frontdesk-core --bench appointments
 	cargo build --release -p frontdesk -p frontdesk-admin
 	tests/desk_bench.sh $(CARGO_TARGET_DIR)/release/frontdesk
 	cargo build --release -p frontdesk-relay --bins

@@ -82,6 +82,10 @@ pub enum Command {
         clients: u32,
         #[arg(long)]
         seed: Option<u64>,
+        /// Days of past appointments on the calendar (default 5; the next ten days are always
+        /// filled).
+        #[arg(long)]
+        appointment_days: Option<u32>,
     },
     /// The database key and the recovery passphrase.
     Key {

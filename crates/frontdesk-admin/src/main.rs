@@ -180,7 +180,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 );
             }
         }
-        Command::Demo { clients, seed } => {
+        Command::Demo {
+            clients,
+            seed,
+            appointment_days,
+        } => {
             let (clinic, who) = open(db)?;
             let staff_password = secrets::demo_password();
             let Response::Demo(summary) = clinic.handle(
@@ -189,6 +193,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     clients,
                     seed,
                     staff_password,
+                    appointment_days,
                 }),
             )?
             else {

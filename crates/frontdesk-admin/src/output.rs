@@ -187,8 +187,8 @@ pub fn demo(s: &DemoSummary, json: bool) {
         return json_out(s);
     }
     println!(
-        "demo clinic filled: {} clients, {} history entries, {} tasks",
-        s.clients, s.history_entries, s.tasks
+        "demo clinic filled: {} clients, {} history entries, {} tasks, {} appointments",
+        s.clients, s.history_entries, s.tasks, s.appointments
     );
     for l in &s.staff_created {
         println!("demo login: {} ({})", l.login, l.role.as_str());

@@ -100,6 +100,7 @@ fn setup(encrypted: bool, clients: u32) -> World {
                 clients,
                 seed: Some(42),
                 staff_password: Secret::new(PASSWORD),
+                appointment_days: None,
             }),
         )
         .unwrap();

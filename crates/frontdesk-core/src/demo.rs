@@ -13,6 +13,8 @@ use crate::auth::{Secret, TotpEnrollment};
 use crate::clients::{self, ClientFields, ClientSource};
 use crate::error::{Error, Result};
 use crate::permissions::Role;
+use crate::schedules;
+use crate::services::{self, ServiceFields};
 use crate::staff::{self, NewStaff, StaffFields};
 use crate::tasks::{self, NewTask, Priority, TaskKind};
 use crate::{clock, validate, Ctx};
@@ -27,6 +29,10 @@ pub struct DemoSpec {
     pub seed: Option<u64>,
     /// The password of the demo staff logins it creates.
     pub staff_password: Secret,
+    /// Days of past appointments to fill the calendar with (the next ten days are always
+    /// filled); 5 when absent.
+    #[serde(default)]
+    pub appointment_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -45,6 +51,8 @@ pub struct DemoSummary {
     pub history_entries: u32,
     /// Call-backs and other tasks handed out among the demo staff, some of them overdue.
     pub tasks: u32,
+    /// Services, rooms, and appointments on the calendar around today.
+    pub appointments: u32,
     pub staff_created: Vec<DemoLogin>,
 }
 
@@ -415,10 +423,174 @@ pub(crate) fn generate(
             },
         )?;
     }
+    let appointments = calendar(conn, ctx, &mut rng, spec.appointment_days.unwrap_or(5))?;
     Ok(DemoSummary {
         clients: spec.clients,
         history_entries,
         tasks: task_clients.len() as u32,
+        appointments,
         staff_created,
     })
+}
+
+/// Most visits a demo calendar may hold in the past: ten years.
+pub const MAX_DEMO_APPOINTMENT_DAYS: u32 = 3660;
+
+const DEMO_SERVICES: &[(&str, i64, i64, i64, &str)] = &[
+    ("Check-up", 30, 5, 2500, "#3a7bd5"),
+    ("Consultation", 20, 0, 1500, "#2a9d8f"),
+    ("Dental cleaning", 45, 10, 4000, "#e76f51"),
+    ("Vaccination", 15, 5, 1000, "#8e44ad"),
+];
+
+/// Services offered by the clinicians, two rooms, and a calendar from `past_days` ago to ten
+/// days ahead: past visits done, missed or cancelled, today's under way, future ones booked.
+/// Rows are written directly (the generator lays them out without overlaps), with a history
+/// row each, as a booking would.
+fn calendar(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    rng: &mut StdRng,
+    past_days: u32,
+) -> Result<u32> {
+    use crate::appointments::AppointmentStatus as S;
+    if past_days > MAX_DEMO_APPOINTMENT_DAYS {
+        return Err(Error::invalid(
+            "appointment_days",
+            "validation.out_of_range",
+            format!("at most {MAX_DEMO_APPOINTMENT_DAYS} days"),
+        ));
+    }
+    let mut st =
+        conn.prepare("SELECT id FROM staff WHERE active = 1 AND role = 'clinician' ORDER BY seq")?;
+    let providers: Vec<String> = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let clients: Vec<String> = conn
+        .prepare("SELECT id FROM clients ORDER BY seq LIMIT 5000")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if providers.is_empty() || clients.is_empty() {
+        return Ok(0);
+    }
+    let existing: i64 = conn.query_row("SELECT count(*) FROM services", [], |r| r.get(0))?;
+    if existing == 0 {
+        for (name, minutes, buffer, price, colour) in DEMO_SERVICES {
+            services::save(
+                conn,
+                ctx,
+                None,
+                None,
+                &ServiceFields {
+                    name: name.to_string(),
+                    duration_minutes: *minutes,
+                    buffer_minutes: *buffer,
+                    price_minor: Some(*price),
+                    colour: colour.to_string(),
+                    provider_ids: providers.clone(),
+                    active: true,
+                },
+            )?;
+        }
+        for room in ["Room 1", "Room 2"] {
+            services::save_room(conn, ctx, None, None, room, true)?;
+        }
+    }
+    let offered = services::list(conn, false)?;
+    let rooms = services::rooms(conn, false)?;
+    let mut insert = conn.prepare(
+        "INSERT INTO appointments (id, client_id, service_id, provider_id, room_id, starts_at,
+                                   ends_at, busy_until, status, holds, arrived_at, seated_at,
+                                   done_at, cancelled_at, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+    )?;
+    let mut history = conn.prepare(
+        "INSERT INTO appointment_history (appointment_id, at, actor_id, action, to_status)
+         VALUES (?1, ?2, ?3, 'booked', 'booked')",
+    )?;
+    let receptionist = crate::appointments::actor_id(ctx).map(str::to_owned);
+    let today = ctx.today();
+    let mut made = 0u32;
+    for offset in -(past_days as i64)..10 {
+        let date = today + Duration::days(offset);
+        for p in &providers {
+            let shifts = schedules::weekly(conn, p)?;
+            for (from, to) in schedules::spans_on(conn, &shifts, p, date)? {
+                let mut minute = from as i64;
+                while minute < to as i64 {
+                    let svc = &offered[rng.gen_range(0..offered.len())];
+                    let len = svc.fields.duration_minutes;
+                    if minute + len > to as i64 {
+                        break;
+                    }
+                    if !rng.gen_bool(0.7) {
+                        minute += 30;
+                        continue;
+                    }
+                    let local = date.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(minute);
+                    let Ok(starts) = schedules::to_utc(ctx.tz, local, "start") else {
+                        minute += 30;
+                        continue;
+                    };
+                    let ends = starts + Duration::minutes(len);
+                    let busy = ends + Duration::minutes(svc.fields.buffer_minutes);
+                    minute += len + svc.fields.buffer_minutes;
+                    let roll = rng.gen_range(0..100);
+                    let status = if ends < ctx.now {
+                        match roll {
+                            0..=69 => S::Done,
+                            70..=77 => S::NoShow,
+                            78..=87 => S::CancelledClient,
+                            88..=91 => S::LateCancel,
+                            92..=94 => S::CancelledClinic,
+                            _ => S::Done,
+                        }
+                    } else if starts < ctx.now {
+                        S::InRoom
+                    } else if roll < 30 {
+                        S::Confirmed
+                    } else if roll < 36 {
+                        S::CancelledClient
+                    } else {
+                        S::Booked
+                    };
+                    let minutes = |m: i64| Some(clock::stamp(starts + Duration::minutes(m)));
+                    let went = matches!(status, S::Done | S::InRoom);
+                    let arrived = went.then(|| minutes(-rng.gen_range(0..15))).flatten();
+                    let seated = went.then(|| minutes(rng.gen_range(0..20))).flatten();
+                    let done = (status == S::Done)
+                        .then(|| minutes(len + rng.gen_range(-5..10)))
+                        .flatten();
+                    let cancelled = (!status.holds() && status != S::NoShow)
+                        .then(|| clock::stamp(starts - Duration::hours(rng.gen_range(1..72))));
+                    let booked_at = clock::stamp(starts - Duration::days(rng.gen_range(1..30)));
+                    let id = ulid::Ulid::new().to_string();
+                    let room = rooms
+                        .get(rng.gen_range(0..rooms.len() + 1))
+                        .map(|r| r.id.clone());
+                    insert.execute(rusqlite::params![
+                        id,
+                        clients[rng.gen_range(0..clients.len())],
+                        svc.id,
+                        p,
+                        room,
+                        clock::stamp(starts),
+                        clock::stamp(ends),
+                        clock::stamp(busy),
+                        status.as_str(),
+                        status.holds(),
+                        arrived,
+                        seated,
+                        done,
+                        cancelled,
+                        receptionist,
+                        booked_at
+                    ])?;
+                    history.execute(rusqlite::params![id, booked_at, receptionist])?;
+                    made += 1;
+                }
+            }
+        }
+    }
+    Ok(made)
 }

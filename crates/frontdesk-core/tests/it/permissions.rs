@@ -63,6 +63,7 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             clients: 0,
             seed: Some(1),
             staff_password: Secret::new("x"), // too short: a permitted caller gets a validation error
+            appointment_days: None,
         }),
         Permission::ChatRead => Request::ConversationList {
             unanswered_only: false,

@@ -136,6 +136,7 @@ fn big() -> &'static Big {
                     clients: 100_000,
                     seed: Some(7),
                     staff_password: Secret::new(STAFF_PASSWORD),
+                    appointment_days: None,
                 }),
             )
             .unwrap();

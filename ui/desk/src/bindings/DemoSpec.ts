@@ -5,4 +5,9 @@ export type DemoSpec = { clients: number, seed: number | null,
 /**
  * The password of the demo staff logins it creates.
  */
-staff_password: Secret, };
+staff_password: Secret, 
+/**
+ * Days of past appointments to fill the calendar with (the next ten days are always
+ * filled); 5 when absent.
+ */
+appointment_days: number | null, };

@@ -5,4 +5,8 @@ export type DemoSummary = { clients: number, history_entries: number,
 /**
  * Call-backs and other tasks handed out among the demo staff, some of them overdue.
  */
-tasks: number, staff_created: Array<DemoLogin>, };
+tasks: number, 
+/**
+ * Services, rooms, and appointments on the calendar around today.
+ */
+appointments: number, staff_created: Array<DemoLogin>, };
