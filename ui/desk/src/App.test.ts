@@ -132,4 +132,32 @@ describe('the desk', () => {
     await vi.waitFor(() => expect(doorRequests(calls, 'prefs_update')).toHaveLength(1));
     expect(doorRequests(calls, 'prefs_update')[0].args).toEqual({ mute_popups: false, mute_sounds: true });
   });
+
+  it('shows the calendar second in the menu to those who may read appointments, and opens it', async () => {
+    const withCalendar = { ...me, permissions: [...me.permissions, 'appointment_read', 'appointment_book'] } as typeof me;
+    const { calls } = desk((c) => {
+      if (c.call === 'status') return { kind: 'status', data: readyStatus(withCalendar) };
+      if (c.call !== 'door') return undefined;
+      if (c.args.op === 'appointment_calendar')
+        return doorReply({ kind: 'calendar', data: { from: c.args.args.from, days: 1, providers: [{ id: '01HSTAFF000000000000000002', name: 'Mony Keo' }], appointments: [], hours: [], closed: [] } });
+      if (c.args.op === 'appointment_no_shows') return doorReply({ kind: 'appointments', data: [] });
+      return undefined;
+    });
+    render(App);
+    const button = await screen.findByRole('button', { name: 'Calendar' });
+    expect([...document.querySelectorAll('.topbar nav button')].map((b) => b.id).slice(0, 3)).toEqual(['nav-clients', 'nav-calendar', 'nav-chats']);
+    await fireEvent.click(button);
+    expect(nav.view).toBe('calendar');
+    expect(await screen.findByRole('heading', { name: /\d{4}/ })).toBeTruthy();
+    // No working hours anywhere: 08:00 to 18:00.
+    await vi.waitFor(() => expect(document.querySelectorAll('.slot')).toHaveLength(40));
+    expect(doorRequests(calls, 'appointment_calendar')).toHaveLength(1);
+  });
+
+  it('has no calendar for a session without the permission', async () => {
+    desk();
+    render(App);
+    await screen.findByRole('button', { name: /Tasks/ });
+    expect(document.getElementById('nav-calendar')).toBeNull();
+  });
 });

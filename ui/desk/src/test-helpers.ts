@@ -14,6 +14,8 @@ import type { LanLink } from './bindings/LanLink';
 import type { Client } from './bindings/Client';
 import type { Task } from './bindings/Task';
 import type { Staff } from './bindings/Staff';
+import type { Appointment } from './bindings/Appointment';
+import type { Service } from './bindings/Service';
 
 /**
  * Replaces the desk: every `rpc` call is recorded (as a copy) and answered by `answer`.
@@ -172,5 +174,66 @@ export function taskRecord(over: Partial<Task> = {}): Task {
     version: 1,
     history: [],
     ...over,
+  };
+}
+
+/** The UTC instant of a wall-clock time in the test clinic (Phnom Penh, UTC+7 all year). */
+export function clinicUtc(local: string): string {
+  return new Date(`${local.slice(0, 16)}:00+07:00`).toISOString().replace('.000Z', 'Z');
+}
+
+export function serviceRecord(over: Partial<Service> = {}): Service {
+  return {
+    id: '01HSERVICE0000000000000001',
+    version: 1,
+    name: 'Check-up',
+    duration_minutes: 30,
+    buffer_minutes: 0,
+    price_minor: 2500,
+    colour: '#2f7ed8',
+    provider_ids: ['01HSTAFF000000000000000002'],
+    active: true,
+    ...over,
+  };
+}
+
+/** An appointment at `start` ("2026-03-03T10:00") lasting `minutes`. */
+export function appointmentRecord(over: Partial<Appointment> & { start?: string; minutes?: number } = {}): Appointment {
+  const { start = '2026-03-03T10:00', minutes = 30, ...rest } = over;
+  const startsAt = clinicUtc(start);
+  const endsMs = Date.parse(startsAt) + minutes * 60_000;
+  const endLocal = new Date(endsMs + 7 * 3_600_000).toISOString().slice(0, 16);
+  return {
+    id: '01HAPPT0000000000000000001',
+    client_id: '01HCLIENT00000000000000001',
+    client_name: 'Sophea Chan',
+    service_id: '01HSERVICE0000000000000001',
+    service_name: 'Check-up',
+    colour: '#2f7ed8',
+    provider_id: '01HSTAFF000000000000000002',
+    provider_name: 'Mony Keo',
+    room_id: null,
+    room_name: null,
+    starts_at: startsAt,
+    ends_at: new Date(endsMs).toISOString().replace('.000Z', 'Z'),
+    start_local: start,
+    end_local: endLocal,
+    status: 'booked',
+    note: '',
+    series_id: null,
+    occurrence: null,
+    detached: false,
+    arrived_at: null,
+    seated_at: null,
+    done_at: null,
+    cancelled_at: null,
+    wait_minutes: null,
+    conversation_id: null,
+    reminder_at: null,
+    reminder_outcome: null,
+    created_at: '2026-03-01T02:00:00Z',
+    version: 3,
+    history: [],
+    ...rest,
   };
 }

@@ -2,8 +2,9 @@
 // a link from another screen. A screen takes its request when it mounts or when one arrives.
 import type { Open } from '../bindings/Open';
 import type { TaskScope } from '../bindings/TaskScope';
+import type { BookingPrefill } from './appointments';
 
-export type View = 'clients' | 'chats' | 'tasks' | 'staff' | 'settings';
+export type View = 'clients' | 'calendar' | 'chats' | 'tasks' | 'staff' | 'settings';
 
 export interface Pending {
   client?: string;
@@ -13,6 +14,10 @@ export interface Pending {
   /** The new-task form, about this client. */
   newTask?: { client_id: string; client_name: string };
   staff?: string;
+  /** The booking form, prefilled (the client card's "Book"). */
+  book?: BookingPrefill;
+  /** One appointment, on its date in the calendar. */
+  appointment?: { id: string; date: string };
 }
 
 class NavState {

@@ -3,7 +3,18 @@
 // Arabic, Khmer or Vietnamese keyboard layout.
 import type { MessageKey } from './i18n.svelte';
 
-export type ShortcutId = 'search' | 'new_client' | 'save' | 'lock' | 'help' | 'cancel' | 'edit';
+export type ShortcutId =
+  | 'search'
+  | 'new_client'
+  | 'save'
+  | 'lock'
+  | 'help'
+  | 'cancel'
+  | 'edit'
+  | 'calendar_move'
+  | 'calendar_resize'
+  | 'calendar_column'
+  | 'calendar_open';
 
 export interface Shortcut {
   id: ShortcutId;
@@ -12,6 +23,11 @@ export interface Shortcut {
   /** How the keys are written in the help overlay. */
   keys: string;
   label: MessageKey;
+  /**
+   * Keys that act only on the focused element that handles them (a calendar block): listed in
+   * the help, never taken by the window's key handler, so arrows still work everywhere else.
+   */
+  local?: true;
 }
 
 export const SHORTCUTS: Shortcut[] = [
@@ -22,12 +38,16 @@ export const SHORTCUTS: Shortcut[] = [
   { id: 'lock', code: 'KeyL', ctrl: true, keys: 'Ctrl+L', label: 'shortcut.lock' },
   { id: 'help', code: 'F1', ctrl: false, keys: 'F1', label: 'shortcut.help' },
   { id: 'cancel', code: 'Escape', ctrl: false, keys: 'Esc', label: 'shortcut.cancel' },
+  { id: 'calendar_move', code: 'ArrowDown', ctrl: false, keys: '↑ ↓', label: 'shortcut.calendar_move', local: true },
+  { id: 'calendar_resize', code: 'ArrowDown', ctrl: false, keys: 'Shift+↑ Shift+↓', label: 'shortcut.calendar_resize', local: true },
+  { id: 'calendar_column', code: 'ArrowRight', ctrl: false, keys: '← →', label: 'shortcut.calendar_column', local: true },
+  { id: 'calendar_open', code: 'Enter', ctrl: false, keys: 'Enter', label: 'shortcut.calendar_open', local: true },
 ];
 
 export function shortcutFor(e: Pick<KeyboardEvent, 'code' | 'ctrlKey' | 'metaKey' | 'altKey'>): ShortcutId | null {
   const ctrl = e.ctrlKey || e.metaKey;
   if (e.altKey) return null;
-  return SHORTCUTS.find((s) => s.code === e.code && s.ctrl === ctrl)?.id ?? null;
+  return SHORTCUTS.find((s) => !s.local && s.code === e.code && s.ctrl === ctrl)?.id ?? null;
 }
 
 type Handler = (id: ShortcutId) => boolean | void;

@@ -11,7 +11,7 @@ import type { ConversationSummary } from '../bindings/ConversationSummary';
 import type { Task } from '../bindings/Task';
 import type { Call } from '../bindings/Call';
 import type { Reply } from '../bindings/Reply';
-import { deskError, doorReply, doorRequests, fakeDesk, lanLink, readyStatus, session, staffRecord, taskRecord } from '../test-helpers';
+import { appointmentRecord, deskError, doorReply, doorRequests, fakeDesk, lanLink, readyStatus, serviceRecord, session, staffRecord, taskRecord } from '../test-helpers';
 
 const me = { ...session, permissions: [...session.permissions, 'chat_read', 'chat_reply', 'task_work', 'task_manage'] } as typeof session;
 const colleague = staffRecord();
@@ -351,5 +351,69 @@ describe('the conversation header', () => {
     render(Conversation, { id: conv().id, version: 0 });
     await screen.findByText('203.0.113.7');
     expect(screen.queryByTestId('chat-assignment')).toBeNull();
+  });
+});
+
+describe('booking from a chat', () => {
+  const booker = { ...me, permissions: [...me.permissions, 'appointment_read', 'appointment_book'] } as typeof me;
+
+  function bookingDesk(c0: Conv): Call[] {
+    return fakeDesk((c) => {
+      if (c.call !== 'door') throw new Error(`unexpected ${c.call}`);
+      switch (c.args.op) {
+        case 'conversation_get':
+          return doorReply({ kind: 'conversation', data: c0 });
+        case 'service_list':
+          return doorReply({ kind: 'services', data: [serviceRecord()] });
+        case 'staff_list':
+          return doorReply({ kind: 'staff_list', data: [colleague] });
+        case 'room_list':
+          return doorReply({ kind: 'rooms', data: [] });
+        case 'appointment_check':
+          return doorReply({ kind: 'conflicts', data: [] });
+        case 'appointment_book':
+          return doorReply({ kind: 'appointment_saved', data: { appointments: [appointmentRecord({ id: c.args.args.id! })], overridden: [], offers: [] } });
+        case 'chat_reply':
+          return doorReply({ kind: 'chat_message', data: c0.messages[1] });
+        default:
+          throw new Error(`unexpected ${c.args.op}`);
+      }
+    });
+  }
+
+  it("opens the booking form with the conversation's client, and sends the confirmation in the chat", async () => {
+    app.status = readyStatus(booker);
+    const linked = conv({ client_id: '01HCLIENT00000000000000001', client_name: 'Sophea Chan' });
+    const calls = bookingDesk(linked);
+    render(Conversation, { id: linked.id, version: 0 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Book an appointment' }));
+    expect((await screen.findByTestId('booking-client')).textContent).toContain('Sophea Chan');
+    expect(document.getElementById('booking-client-search')).toBeNull();
+    const service = document.getElementById('booking-service') as HTMLSelectElement;
+    await waitFor(() => expect(service.options).toHaveLength(2));
+    await fireEvent.change(service, { target: { value: serviceRecord().id } });
+    await waitFor(() => expect((document.getElementById('booking-provider') as HTMLSelectElement).value).toBe(colleague.id));
+    await fireEvent.input(document.getElementById('booking-date')!, { target: { value: '2031-03-04' } });
+    await fireEvent.input(document.getElementById('booking-time')!, { target: { value: '09:30' } });
+    await fireEvent.click(document.getElementById('booking-submit')!);
+    expect((await screen.findByTestId('chat-book-notice')).textContent).toBe('Booked. The confirmation was sent in the chat.');
+    expect(doorRequests(calls, 'appointment_book')[0].args).toMatchObject({ client_id: '01HCLIENT00000000000000001', conversation_id: linked.id, start: '2031-03-04T09:30:00' });
+    expect(doorRequests(calls, 'chat_reply')[0].args.text).toContain('Check-up with Mony Keo');
+  });
+
+  it('asks to find or add the client when the chat has none', async () => {
+    app.status = readyStatus(booker);
+    bookingDesk(conv());
+    render(Conversation, { id: conv().id, version: 0 });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Book an appointment' }));
+    expect(await screen.findByLabelText('Client')).toBe(document.getElementById('booking-client-search'));
+    expect(screen.getByRole('button', { name: 'New client' })).toBeTruthy();
+  });
+
+  it('has no Book button without the permission', async () => {
+    fakeDesk(() => doorReply({ kind: 'conversation', data: conv() }));
+    render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByText('203.0.113.7');
+    expect(screen.queryByRole('button', { name: 'Book an appointment' })).toBeNull();
   });
 });
