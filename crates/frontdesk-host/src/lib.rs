@@ -8,6 +8,7 @@
 //! `Clinic::ingest` / the outbox, and acknowledges to the relay only after the core's commit.
 
 mod checkpoint;
+mod clocks;
 mod embedded;
 mod error;
 mod events;

@@ -10,15 +10,5 @@ use frontdesk_core::Clinic;
 pub const TICK: Duration = Duration::from_secs(30);
 
 pub async fn run(clinic: Arc<Clinic>) {
-    let mut every = tokio::time::interval(TICK);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        let c = clinic.clone();
-        match tokio::task::spawn_blocking(move || c.reminders_tick()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(code = e.code(), "reminder tick failed"),
-            Err(_) => tracing::warn!("reminder tick panicked"),
-        }
-    }
+    crate::clocks::every(TICK, "reminders", clinic, Clinic::reminders_tick).await
 }

@@ -11,15 +11,5 @@ use frontdesk_core::Clinic;
 pub const TICK: Duration = Duration::from_secs(5);
 
 pub async fn run(clinic: Arc<Clinic>) {
-    let mut every = tokio::time::interval(TICK);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        let c = clinic.clone();
-        match tokio::task::spawn_blocking(move || c.routing_tick()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(code = e.code(), "routing tick failed"),
-            Err(_) => tracing::warn!("routing tick panicked"),
-        }
-    }
+    crate::clocks::every(TICK, "routing", clinic, Clinic::routing_tick).await
 }
