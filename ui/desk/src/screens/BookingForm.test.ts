@@ -257,4 +257,47 @@ describe('the booking form', () => {
     expect(reply.args.id).toMatch(ULID);
     expect(reply.args.text.replace(/\s/g, ' ')).toBe('Your appointment is booked: Check-up with Mony Keo on Tuesday, March 4, 2031 at 10:15 AM.');
   });
+  it('from a chat with no client: a client added on the spot is linked to the conversation', async () => {
+    app.status = readyStatus({ ...me, permissions: [...me.permissions, 'client_create'] } as typeof me);
+    const CONV = '01HCONV0000000000000000001';
+    const calls = desk(
+      () => [],
+      booked,
+      (c) => {
+        if (c.call !== 'door') return undefined;
+        if (c.args.op === 'client_create') {
+          const id = c.args.args.id!;
+          return doorReply({ kind: 'client_saved', data: { client: clientRecord({ id, full_name: 'Chea Vanna' }), possible_duplicates: [] } as never });
+        }
+        if (c.args.op === 'conversation_link_client') return doorReply({ kind: 'conversation', data: null as never });
+        return undefined;
+      },
+    );
+    renderForm({ ...filled, client: undefined, conversation_id: CONV });
+    await fireEvent.click(await screen.findByRole('button', { name: 'New client' }));
+    await fireEvent.input(el('booking-new-name'), { target: { value: 'Chea Vanna' } });
+    await fireEvent.input(el('booking-new-phone'), { target: { value: '012 345 678' } });
+    await fireEvent.click(el('booking-new-save'));
+    await waitFor(() => expect(doorRequests(calls, 'conversation_link_client').length).toBe(1));
+    const [created] = doorRequests(calls, 'client_create');
+    const [link] = doorRequests(calls, 'conversation_link_client');
+    expect(link.args).toEqual({ id: CONV, client_id: created.args.id });
+    expect(created.args.fields.source).toBe('web_chat');
+  });
+
+  it('a client added on the spot outside a chat links nothing', async () => {
+    app.status = readyStatus({ ...me, permissions: [...me.permissions, 'client_create'] } as typeof me);
+    const calls = desk(() => [], booked, (c) =>
+      c.call === 'door' && c.args.op === 'client_create'
+        ? doorReply({ kind: 'client_saved', data: { client: clientRecord({ id: c.args.args.id!, full_name: 'Chea Vanna' }), possible_duplicates: [] } as never })
+        : undefined,
+    );
+    renderForm({ ...filled, client: undefined });
+    await fireEvent.click(await screen.findByRole('button', { name: 'New client' }));
+    await fireEvent.input(el('booking-new-name'), { target: { value: 'Chea Vanna' } });
+    await fireEvent.click(el('booking-new-save'));
+    await waitFor(() => expect(doorRequests(calls, 'client_create').length).toBe(1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(doorRequests(calls, 'conversation_link_client')).toEqual([]);
+  });
 });
