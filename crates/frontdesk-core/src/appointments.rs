@@ -13,7 +13,6 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::audit::Actor;
 use crate::clock;
 use crate::door::Ctx;
 use crate::error::{Error, Result};
@@ -343,13 +342,6 @@ pub struct FreeSlot {
     pub ends_at: String,
 }
 
-pub(crate) fn actor_id(ctx: &Ctx) -> Option<&str> {
-    match &ctx.actor {
-        Actor::Staff(id) => Some(id),
-        _ => None,
-    }
-}
-
 const SELECT: &str = "
     SELECT a.*, c.full_name AS client_name, s.name AS service_name, s.colour AS colour,
            p.display_name AS provider_name, r.name AS room_name
@@ -482,7 +474,7 @@ fn write_history(
     .execute(params![
         id,
         ctx.stamp(),
-        actor_id(ctx),
+        ctx.staff_id(),
         action,
         from.map(AppointmentStatus::as_str),
         to.map(AppointmentStatus::as_str),
@@ -666,7 +658,6 @@ fn override_reason(reason: Option<&str>) -> Result<Option<String>> {
 
 /// A booking checked and laid out: one slot per occurrence.
 struct Plan {
-    service: services::Service,
     length: Duration,
     buffer: Duration,
     occurrences: Vec<(NaiveDate, DateTime<Utc>)>,
@@ -733,7 +724,6 @@ fn plan(conn: &Connection, ctx: &Ctx, b: &Booking) -> Result<Plan> {
         found.extend(conflicts(conn, ctx.tz, &slot, &[])?);
     }
     Ok(Plan {
-        service,
         length,
         buffer,
         occurrences,
@@ -821,7 +811,7 @@ pub(crate) fn book(conn: &Connection, ctx: &Ctx, b: &Booking) -> Result<Appointm
                     recurrence::weekdays_text(&rule.weekdays),
                     rule.until.map(|d| d.to_string()),
                     rule.count,
-                    actor_id(ctx),
+                    ctx.staff_id(),
                     ctx.stamp()
                 ],
             )?;
@@ -852,7 +842,7 @@ pub(crate) fn book(conn: &Connection, ctx: &Ctx, b: &Booking) -> Result<Appointm
             series_id,
             series_id.as_ref().map(|_| i as i64 + 1),
             b.conversation_id,
-            actor_id(ctx),
+            ctx.staff_id(),
             ctx.stamp()
         ])?;
         write_history(
@@ -868,7 +858,6 @@ pub(crate) fn book(conn: &Connection, ctx: &Ctx, b: &Booking) -> Result<Appointm
         )?;
         ids.push(id);
     }
-    let _ = p.service;
     let mut appointments = vec![];
     for id in &ids {
         appointments.push(get(conn, ctx.tz, id)?);
@@ -1070,7 +1059,7 @@ fn split_series(
     conn.execute(
         "INSERT INTO series (id, every, unit, weekdays, until_date, count, created_by, created_at)
          SELECT ?2, every, unit, weekdays, until_date, count, ?3, ?4 FROM series WHERE id = ?1",
-        params![old, new_id, actor_id(ctx), ctx.stamp()],
+        params![old, new_id, ctx.staff_id(), ctx.stamp()],
     )?;
     for m in moved {
         conn.execute(
@@ -1322,6 +1311,11 @@ pub(crate) fn calendar(
     if !provider_ids.is_empty() {
         appointments.retain(|x| provider_ids.contains(&x.provider_id));
     }
+    // Each provider's weekly hours are read once, not once per day drawn.
+    let weekly: Vec<_> = providers
+        .iter()
+        .map(|p| schedules::weekly(conn, &p.id).map(|s| (p, s)))
+        .collect::<Result<_>>()?;
     let mut hours = vec![];
     let mut closed = vec![];
     for i in 0..days {
@@ -1330,9 +1324,8 @@ pub(crate) fn calendar(
             closed.push(ClosedDay { date: d, note });
             continue;
         }
-        for p in &providers {
-            let shifts = schedules::weekly(conn, &p.id)?;
-            for (x, y) in schedules::spans_on(conn, &shifts, &p.id, d)? {
+        for (p, shifts) in &weekly {
+            for (x, y) in schedules::spans_on(conn, shifts, &p.id, d)? {
                 hours.push(WorkingHours {
                     provider_id: p.id.clone(),
                     date: d,

@@ -5,7 +5,6 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::appointments::actor_id;
 use crate::door::Ctx;
 use crate::error::Result;
 
@@ -136,7 +135,7 @@ pub(crate) fn set(
             purpose.as_str(),
             given,
             method.as_str(),
-            actor_id(ctx),
+            ctx.staff_id(),
             ctx.stamp()
         ],
     )?;

@@ -508,14 +508,17 @@ fn calendar(
         "INSERT INTO appointment_history (appointment_id, at, actor_id, action, to_status)
          VALUES (?1, ?2, ?3, 'booked', 'booked')",
     )?;
-    let receptionist = crate::appointments::actor_id(ctx).map(str::to_owned);
+    let receptionist = ctx.staff_id().map(str::to_owned);
+    let weekly: Vec<_> = providers
+        .iter()
+        .map(|p| schedules::weekly(conn, p).map(|s| (p, s)))
+        .collect::<Result<_>>()?;
     let today = ctx.today();
     let mut made = 0u32;
     for offset in -(past_days as i64)..10 {
         let date = today + Duration::days(offset);
-        for p in &providers {
-            let shifts = schedules::weekly(conn, p)?;
-            for (from, to) in schedules::spans_on(conn, &shifts, p, date)? {
+        for (p, shifts) in &weekly {
+            for (from, to) in schedules::spans_on(conn, shifts, p, date)? {
                 let mut minute = from as i64;
                 while minute < to as i64 {
                     let svc = &offered[rng.gen_range(0..offered.len())];

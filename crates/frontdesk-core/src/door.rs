@@ -616,6 +616,13 @@ impl Ctx {
     pub fn emit_all(&self, es: Vec<Event>) {
         self.events.borrow_mut().extend(es);
     }
+    /// The staff member asking, when it is one (not the operator or the system).
+    pub fn staff_id(&self) -> Option<&str> {
+        match &self.actor {
+            Actor::Staff(id) => Some(id),
+            _ => None,
+        }
+    }
     pub fn stamp(&self) -> String {
         clock::stamp(self.now)
     }

@@ -332,7 +332,7 @@ struct Due {
     email: Option<String>,
 }
 
-/// Queues the reminders that fall due. Returns how many appointments were handled.
+/// Queues the reminders that fall due; returns each handled appointment with its outcome.
 fn queue_due(
     conn: &Connection,
     now: chrono::DateTime<chrono::Utc>,

@@ -326,7 +326,7 @@ pub(crate) fn add(conn: &Connection, ctx: &Ctx, new: &NewException) -> Result<Sc
             fmt(new.start),
             fmt(new.end),
             note,
-            crate::appointments::actor_id(ctx),
+            ctx.staff_id(),
             ctx.stamp()
         ],
     )?;

@@ -16,7 +16,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Actor;
 use crate::door::Ctx;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -370,13 +369,6 @@ pub(crate) fn for_conversation(
     id.map(|id| get(conn, now, &id)).transpose()
 }
 
-fn staff_id(ctx: &Ctx) -> Option<&str> {
-    match &ctx.actor {
-        Actor::Staff(id) => Some(id),
-        _ => None,
-    }
-}
-
 /// What the caller may do beyond their own tasks.
 pub(crate) struct Powers {
     /// `task.manage`: everyone's tasks, to read and to hand on.
@@ -401,7 +393,7 @@ pub(crate) fn list(
                   coalesce(t.due_at, '9999'), t.seq";
     match scope {
         TaskScope::Mine => {
-            let me = staff_id(ctx).unwrap_or("");
+            let me = ctx.staff_id().unwrap_or("");
             query(
                 conn,
                 ctx.now,
@@ -436,7 +428,7 @@ pub(crate) fn get_for(conn: &Connection, ctx: &Ctx, powers: &Powers, id: &str) -
 }
 
 fn check_involved(ctx: &Ctx, may: bool, t: &Task) -> Result<()> {
-    let me = staff_id(ctx);
+    let me = ctx.staff_id();
     let involved = me.is_none() // the operator
         || t.assignee_id.as_deref() == me
         || t.created_by.as_deref() == me;
@@ -547,7 +539,7 @@ pub(crate) fn create(conn: &Connection, ctx: &Ctx, new: &NewTask) -> Result<Vec<
         }
     }
     let ids = recipient_ids(new.id.as_deref(), recipients.len())?;
-    let creator = staff_id(ctx).map(str::to_owned);
+    let creator = ctx.staff_id().map(str::to_owned);
     let m = moment(ctx);
     let mut out = vec![];
     for (id, to) in ids.iter().zip(&recipients) {
@@ -632,7 +624,7 @@ pub(crate) fn update(
     )?;
     conn.execute(
         "INSERT INTO task_history (task_id, at, actor_id, action) VALUES (?1, ?2, ?3, 'edited')",
-        params![id, ctx.stamp(), staff_id(ctx)],
+        params![id, ctx.stamp(), ctx.staff_id()],
     )?;
     ctx.emit(Event::TaskChanged { id: id.to_owned() });
     current(conn, ctx, id)
@@ -667,7 +659,7 @@ pub(crate) fn set_status(
             "assign the task before working on it",
         ));
     }
-    let me = staff_id(ctx);
+    let me = ctx.staff_id();
     let closing = status.closed();
     conn.execute(
         "UPDATE tasks SET status = ?2, updated_at = ?3, version = version + 1,
@@ -707,7 +699,7 @@ pub(crate) fn assign(
             "this task is closed",
         ));
     }
-    let me = staff_id(ctx);
+    let me = ctx.staff_id();
     let own = me.is_none() || t.assignee_id.as_deref() == me;
     let taking = t.assignee_id.is_none() && to.is_some() && to == me;
     if !(powers.manage || own || taking) {
@@ -784,13 +776,13 @@ pub(crate) fn escalate(
     }
     let note = validate::required("note", note, MAX_TASK_NOTE)?;
     let m = moment(ctx);
-    ctx.emit_all(routing::escalate(conn, &m, id, staff_id(ctx), &note)?);
+    ctx.emit_all(routing::escalate(conn, &m, id, ctx.staff_id(), &note)?);
     current(conn, ctx, id)
 }
 
 /// A staff reply answers the conversation's chat task; a waiting one goes to whoever answered.
 pub(crate) fn chat_answered(conn: &Connection, ctx: &Ctx, conversation_id: &str) -> Result<()> {
-    let Some(me) = staff_id(ctx) else {
+    let Some(me) = ctx.staff_id() else {
         return Ok(());
     };
     let open: Option<(String, Option<String>)> = conn
@@ -844,7 +836,7 @@ pub(crate) fn release(conn: &Connection, ctx: &Ctx, staff: &str) -> Result<()> {
             conn,
             &m,
             &t.facts(Some(staff)),
-            staff_id(ctx),
+            ctx.staff_id(),
             "reassigned",
             None,
             None,
@@ -854,7 +846,7 @@ pub(crate) fn release(conn: &Connection, ctx: &Ctx, staff: &str) -> Result<()> {
 }
 
 pub(crate) fn prefs(conn: &Connection, ctx: &Ctx) -> Result<Prefs> {
-    let me = staff_id(ctx).ok_or_else(|| {
+    let me = ctx.staff_id().ok_or_else(|| {
         Error::invalid(
             "id",
             "validation.no_account",
@@ -877,7 +869,7 @@ pub(crate) fn set_prefs(conn: &Connection, ctx: &Ctx, p: &Prefs) -> Result<Prefs
     prefs(conn, ctx)?;
     conn.execute(
         "UPDATE staff SET mute_popups = ?2, mute_sounds = ?3 WHERE id = ?1",
-        params![staff_id(ctx), p.mute_popups, p.mute_sounds],
+        params![ctx.staff_id(), p.mute_popups, p.mute_sounds],
     )?;
     prefs(conn, ctx)
 }

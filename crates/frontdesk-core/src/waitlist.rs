@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDateTime, NaiveTime, Weekday};
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::appointments::{actor_id, Appointment};
+use crate::appointments::Appointment;
 use crate::door::Ctx;
 use crate::error::{Error, Result};
 use crate::recurrence::{parse_weekdays, weekdays_text};
@@ -143,7 +143,7 @@ pub(crate) fn add(conn: &Connection, ctx: &Ctx, n: &NewWaitlistEntry) -> Result<
             fmt(n.from_time),
             fmt(n.to_time),
             note,
-            actor_id(ctx),
+            ctx.staff_id(),
             ctx.stamp()
         ],
     )?;

@@ -817,7 +817,7 @@ fn the_calendar_shows_the_days_appointments_hours_and_closed_days() {
         .map(|h| (h.from.as_str(), h.to.as_str()))
         .collect();
     assert_eq!(tuesday, [("09:00", "17:00")]);
-    // The client's card lists both, newest first.
+    // The client's card lists their own appointment only (the cancelled one is the other client's).
     let Response::Appointments(list) = ok(
         &d.f,
         &d.reception,
