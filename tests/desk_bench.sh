@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The desk app's benchmarks (tests/e2e/bench.mjs) against the 100,000-client demo clinic, in
-# the real window under Xvfb with a real Secret Service. The clinic is made once and kept in
-# the Cargo target folder. Not part of `make test`: figures are recorded in BENCHMARKS.md.
+# The desk app's benchmarks (tests/e2e/bench.mjs) against the 100,000-client demo clinic and a
+# calendar clinic, in the real window under Xvfb with a real Secret Service. The clinics are
+# made once and kept in the Cargo target folder. Not part of `make test`: figures are recorded
+# in BENCHMARKS.md. FRONTDESK_BENCH_ONLY=calendar runs the calendar's measure alone.
 set -euo pipefail
 APP=${1:?usage: desk_bench.sh PATH-TO-frontdesk}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,21 @@ if [ ! -f "$FRONTDESK_BENCH_DB" ]; then
   "$ADMIN" --db "$FRONTDESK_BENCH_DB" init --clinic "Bench Clinic" --admin admin --admin-name "Bench Admin" \
     --time-zone Asia/Phnom_Penh --phone-region KH >/dev/null
   "$ADMIN" --db "$FRONTDESK_BENCH_DB" demo --clients 100000 >/dev/null
+fi
+# The calendar's clinic: ten providers (the demo's three clinicians and seven more, all on the
+# default Monday-to-Friday hours) and the demo calendar over the past 2,000 days, about
+# 150,000 appointments, as in the core's calendar benchmark.
+CAL_DIR=$(dirname "$FRONTDESK_APP")/../bench-calendar-150k
+export FRONTDESK_BENCH_CALENDAR_DB=$CAL_DIR/clinic.db
+if [ ! -f "$FRONTDESK_BENCH_CALENDAR_DB" ]; then
+  mkdir -p "$CAL_DIR"
+  "$ADMIN" --db "$FRONTDESK_BENCH_CALENDAR_DB" init --clinic "Bench Calendar Clinic" --admin admin --admin-name "Bench Admin" \
+    --time-zone Asia/Phnom_Penh --phone-region KH >/dev/null
+  for i in 0 1 2 3 4 5 6; do
+    FRONTDESK_STAFF_PASSWORD=bench-provider-password "$ADMIN" --db "$FRONTDESK_BENCH_CALENDAR_DB" staff add \
+      --login "provider$i" --name "Provider $i" --role clinician >/dev/null
+  done
+  "$ADMIN" --db "$FRONTDESK_BENCH_CALENDAR_DB" demo --clients 20000 --appointment-days 2000 --seed 7 | grep -i appointment >&2
 fi
 export NO_AT_BRIDGE=1
 XDG_DATA_HOME=$(mktemp -d)

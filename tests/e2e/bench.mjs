@@ -7,7 +7,9 @@
 // - keystroke to rendered results: from the input event of the search box to the frame after
 //   the result list changed, measured in the page, for every prefix of typical queries;
 // - memory: resident set of the app and its WebKit processes after 900 searches and 100
-//   edits through the UI.
+//   edits through the UI;
+// - the calendar's day view: from choosing a day to the frame after its ten provider columns
+//   and their appointments are drawn, in the calendar clinic (about 150,000 appointments).
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { Builder, By, Key, until } from 'selenium-webdriver';
@@ -15,6 +17,8 @@ import { Builder, By, Key, until } from 'selenium-webdriver';
 const APP = process.env.FRONTDESK_APP;
 const PROFILE = APP?.includes('/release/') ? 'release' : 'debug';
 const DB = process.env.FRONTDESK_BENCH_DB;
+const CALENDAR_DB = process.env.FRONTDESK_BENCH_CALENDAR_DB;
+const ONLY = process.env.FRONTDESK_BENCH_ONLY ?? '';
 const PASSPHRASE = process.env.FRONTDESK_PASSPHRASE;
 const DRIVER = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444/';
 const out = (o) => console.log(JSON.stringify({ ...o, build: PROFILE }));
@@ -24,10 +28,10 @@ const pct = (xs, p) => {
 };
 const round = (x) => Math.round(x * 10) / 10;
 
-async function session() {
+async function session(db = DB) {
   const d = await new Builder()
     .usingServer(DRIVER)
-    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args: ['--db', DB] } })
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: APP, args: ['--db', db] } })
     .build();
   await d.manage().window().setRect({ width: 1366, height: 768 }).catch(() => {});
   return d;
@@ -39,8 +43,8 @@ const shown = async (d, css, ms = 30_000) => {
 };
 
 // 1. The first start on this PC puts the key into the keyring (through the unlock screen).
-{
-  const d = await session();
+async function firstStart(db) {
+  const d = await session(db);
   const which = await d.wait(async () => {
     for (const name of ['unlock', 'login']) {
       if ((await d.findElements(By.css(`[data-screen="${name}"]`))).length) return name;
@@ -51,8 +55,63 @@ const shown = async (d, css, ms = 30_000) => {
     await (await shown(d, '#unlock-passphrase')).sendKeys(PASSPHRASE, Key.ENTER);
     await shown(d, '[data-screen="login"]', 60_000);
   }
+  return d;
+}
+async function logIn(d) {
+  await (await shown(d, '#login-name')).sendKeys('demo.dara');
+  await (await shown(d, '#login-password')).sendKeys(process.env.FRONTDESK_DEMO_PASSWORD ?? 'frontdesk-demo', Key.ENTER);
+  await shown(d, '#client-search');
+}
+
+// The day view: one day of ten providers drawn, for 200 days spread over the calendar's
+// past. Measured in the page, from the change of the date box to the first task after the
+// frame that shows the day's columns and blocks (the grid says which day it holds).
+if (CALENDAR_DB && (ONLY === '' || ONLY === 'calendar')) {
+  const d = await firstStart(CALENDAR_DB);
+  await logIn(d);
+  await (await shown(d, '#nav-calendar')).click();
+  await shown(d, '.calendar-body[data-drawn^="day:"] .column');
+  const DAY = `
+    const [day, done] = arguments;
+    const input = document.getElementById('calendar-date');
+    const body = document.querySelector('.calendar-body');
+    const want = 'day:' + day;
+    requestAnimationFrame(() => {
+      const obs = new MutationObserver(() => {
+        if (body.dataset.drawn !== want) return;
+        obs.disconnect();
+        requestAnimationFrame(() => setTimeout(() => done({
+          ms: performance.now() - t0,
+          columns: body.querySelectorAll('.column').length,
+          blocks: body.querySelectorAll('.appointment').length,
+        })));
+      });
+      obs.observe(body, { attributes: true, attributeFilter: ['data-drawn'] });
+      const t0 = performance.now();
+      input.value = day;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+  `;
+  const today = new Date();
+  const samples = [];
+  let blocks = 0;
+  let columns = 0;
+  for (let i = 0; i < 200; i++) {
+    // Weekdays only: the demo's providers work Monday to Friday, so these are full days.
+    const back = 1 + ((i * 97) % 1990);
+    const day = new Date(today.getTime() - back * 86_400_000);
+    if (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setTime(day.getTime() - 2 * 86_400_000);
+    const r = await d.executeAsyncScript(DAY, day.toISOString().slice(0, 10));
+    samples.push(r.ms);
+    blocks += r.blocks;
+    columns = Math.max(columns, r.columns);
+  }
+  out({ measure: 'calendar_day_view_render_ms', n: samples.length, p50: round(pct(samples, 50)), p95: round(pct(samples, 95)), p99: round(pct(samples, 99)), max: round(Math.max(...samples)), columns, mean_blocks: round(blocks / samples.length) });
   await d.quit();
 }
+if (ONLY === 'calendar') process.exit(0);
+
+await (await firstStart(DB)).quit();
 
 // 2. Cold start to the login screen.
 {
@@ -83,9 +142,7 @@ const shown = async (d, css, ms = 30_000) => {
 
 // 3. Keystroke to rendered results, and 4. memory after a scripted session.
 const d = await session();
-await (await shown(d, '#login-name')).sendKeys('demo.dara');
-await (await shown(d, '#login-password')).sendKeys(process.env.FRONTDESK_DEMO_PASSWORD ?? 'frontdesk-demo', Key.ENTER);
-await shown(d, '#client-search');
+await logIn(d);
 
 // Measures one query from an empty box: from the input event to the frame after the answer
 // is on screen (the count line says how many were found, and the list is drawn).

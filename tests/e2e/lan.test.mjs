@@ -25,6 +25,8 @@ const ADMIN = { login: 'amara', name: 'Amara Admin', password: 'correct horse 42
 const RECEPTION = { login: 'dara', name: 'Dara Reception', password: 'front desk 2026' };
 const DESK_NAME = 'Consult room 2';
 const SURVIVOR = 'Chan Sophea ចាន់ សុភា';
+const CLINICIAN = { login: 'lina', name: 'Lina Clinician', password: 'clinic hours 9-5' };
+const PATIENT = 'Keo Bopha កែវ បុប្ផា';
 
 let port;
 let totpSecret;
@@ -134,6 +136,11 @@ before(async () => {
   admin(['staff', 'add', '--login', RECEPTION.login, '--name', RECEPTION.name, '--role', 'receptionist'], {
     FRONTDESK_STAFF_PASSWORD: RECEPTION.password,
   });
+  // A clinician on the default hours (Monday to Friday, 09:00 to 17:00), and a client to book.
+  admin(['staff', 'add', '--login', CLINICIAN.login, '--name', CLINICIAN.name, '--role', 'clinician'], {
+    FRONTDESK_STAFF_PASSWORD: CLINICIAN.password,
+  });
+  admin(['client', 'add', '--name', PATIENT, '--phone', '012 345 678']);
 });
 
 after(async () => {
@@ -198,6 +205,96 @@ test('a task given at the host pops up on the connected desk only', async () => 
   assert.ok(!/Chan/.test(shownNow[0].body), 'the popup names no client');
   // And the connected desk's own task list has it, live.
   await desk.wait(async () => (await all(desk, '[data-testid="my-task-count"]')).length === 1, 10_000, 'the Tasks button counts it');
+});
+
+// A form value set the way a picker sets it (date and time inputs take no typed keys in WebKit).
+async function setValue(d, css, value) {
+  await d.executeScript(
+    "const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true }));",
+    css,
+    value,
+  );
+}
+async function choose(d, css, label) {
+  await shown(d, css);
+  const ok = await d.executeScript(
+    "const el = document.querySelector(arguments[0]); const o = [...el.options].find((o) => o.text.includes(arguments[1])); if (!o) return false; el.value = o.value; el.dispatchEvent(new Event('change', { bubbles: true })); return true;",
+    css,
+    label,
+  );
+  assert.ok(ok, `${css} offers ${label}`);
+}
+// A weekday a week or so ahead, so the slot is in the clinician's hours and never in the past.
+function weekdayAhead() {
+  const d = new Date(Date.now() + 7 * 86_400_000);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setTime(d.getTime() + 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+async function openDay(d, day) {
+  await click(d, '#nav-calendar');
+  await screen(d, 'calendar');
+  await setValue(d, '#calendar-date', day);
+  await shown(d, `.calendar-body[data-drawn="day:${day}"] .column`);
+}
+async function fillBooking(d, day, time) {
+  await click(d, '.slot');
+  await type(d, '#booking-client-search', 'Bopha');
+  await click(d, '[data-pick-client]');
+  await choose(d, '#booking-service', 'Check-up');
+  await choose(d, '#booking-provider', CLINICIAN.name);
+  await setValue(d, '#booking-date', day);
+  await setValue(d, '#booking-time', time);
+  await d.wait(async () => (await (await shown(d, '[data-testid="booking-check"]')).getAttribute('aria-busy')) === 'false', 10_000, 'the booking is checked');
+}
+
+test('a visit booked at one desk appears on the other live, and the same slot there is warned', async () => {
+  // The admin at the host offers a check-up given by the clinician.
+  await click(host, '#nav-settings');
+  await click(host, '#service-new');
+  await type(host, '#service-name', 'Check-up');
+  await type(host, '#service-duration', '30');
+  await host.executeScript(
+    "const b = [...document.querySelectorAll('#service-providers label')].find((l) => l.textContent.includes(arguments[0])); b.querySelector('input').click();",
+    CLINICIAN.name,
+  );
+  await click(host, '#service-save');
+  await host.wait(async () => (await text(host, '[data-testid="services"]')).includes('Check-up'), 10_000, 'the service is listed');
+
+  // Both desks look at the same day; the connected desk's has no visit yet.
+  const day = weekdayAhead();
+  await openDay(desk, day);
+  await openDay(host, day);
+  assert.equal((await all(desk, '.appointment')).length, 0, 'an empty day');
+
+  // Booked at the host...
+  await fillBooking(host, day, '10:00');
+  assert.equal((await all(host, '[data-testid="booking-warnings"]')).length, 0, 'a free slot has no warnings');
+  await click(host, '#booking-submit');
+  const id = await (await shown(host, '.appointment')).getAttribute('data-id');
+
+  // ...and on the connected desk's screen without anyone touching it.
+  const block = await shown(desk, `.appointment[data-id="${id}"]`, 10_000);
+  assert.match(await block.getAttribute('aria-label'), /Bopha/);
+
+  // The receptionist there tries the same slot: the form says who holds it before booking.
+  await fillBooking(desk, day, '10:00');
+  const warned = await text(desk, '[data-testid="booking-warnings"]');
+  assert.equal((await all(desk, `#booking-conflicts li[data-kind="provider"][data-other="${id}"]`)).length, 1, `the clinician's clash with the host's booking: ${warned}`);
+  assert.match(warned, /provider has another appointment/);
+  assert.ok((await all(desk, '#booking-reason')).length === 1, 'booking over it needs a reason');
+  await click(desk, '#booking-cancel');
+  assert.equal((await all(desk, '.appointment')).length, 1, 'still one visit');
+
+  // Instead, the receptionist drags the visit half an hour later with the mouse; the host's
+  // calendar follows without a reload.
+  const moved = await shown(desk, `.appointment[data-id="${id}"]`);
+  const pxPerMinute = await desk.executeScript("return document.querySelector('.column .slot').getBoundingClientRect().height / 15");
+  await desk.actions({ async: true }).move({ origin: moved }).press().move({ origin: moved, y: Math.round(30 * pxPerMinute) }).release().perform();
+  await desk.wait(async () => /moved/i.test(await text(desk, '[data-testid="calendar-notice"]').catch(() => '')), 10_000, 'the drag was saved');
+  // The block's label starts with its time ("10:30 AM–11:00 AM, ...").
+  const time = (d) => d.findElement(By.css(`.appointment[data-id="${id}"]`)).getAttribute('aria-label').catch(() => '');
+  assert.match(await time(desk), /^10:30/);
+  await host.wait(async () => /^10:30/.test(await time(host)), 10_000, "the host's calendar shows the new time");
 });
 
 test('the host dies while the connected desk edits: nothing typed is lost', async () => {
