@@ -272,6 +272,33 @@ describe('moving a visit', () => {
     expect(doorRequests(calls, 'appointment_move')[1].args).toMatchObject({ start: `${shownDate()}T10:25:00`, provider_id: SOK });
   });
 
+  it('scrolls the grid while a block is held near its edge, and the block follows the content', async () => {
+    const calls = desk((d) => [visit(d, { start: `${d}T10:00` })]);
+    render(Calendar);
+    const el = await block();
+    // A pixel a minute from 08:00 at y = 40, as above; the scrolled area shows y = 40 to 280.
+    for (const c of document.querySelectorAll<HTMLElement>('.time-grid .column'))
+      vi.spyOn(c, 'getBoundingClientRect').mockReturnValue({ x: 100, y: 40, left: 100, right: 300, top: 40, bottom: 580, width: 200, height: 540, toJSON: () => ({}) } as DOMRect);
+    const area = document.querySelector<HTMLElement>('.calendar-body')!;
+    area.style.overflowY = 'auto';
+    vi.spyOn(area, 'getBoundingClientRect').mockReturnValue({ x: 100, y: 40, left: 100, right: 1300, top: 40, bottom: 280, width: 1200, height: 240, toJSON: () => ({}) } as DOMRect);
+
+    await fireEvent.pointerDown(el, { clientX: 150, clientY: 170, button: 0 });
+    await fireEvent.pointerMove(window, { clientX: 150, clientY: 275 });
+    await waitFor(() => expect(area.scrollTop).toBeGreaterThan(30));
+    // Out of the edge: the scrolling stops where it is.
+    await fireEvent.pointerMove(window, { clientX: 150, clientY: 200 });
+    const scrolled = area.scrollTop;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(area.scrollTop).toBe(scrolled);
+    await fireEvent.pointerUp(window, { clientX: 150, clientY: 200 });
+    // 30 px of pointer plus what scrolled by, snapped to 5 minutes, after 10:00.
+    const m = 600 + Math.round((30 + scrolled) / 5) * 5;
+    const hhmm = `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    await waitFor(() => expect(doorRequests(calls, 'appointment_move')).toHaveLength(1));
+    expect(doorRequests(calls, 'appointment_move')[0].args).toMatchObject({ start: `${shownDate()}T${hhmm}:00` });
+  });
+
   it('changes the length when the bottom edge is dragged', async () => {
     const calls = desk((d) => [visit(d)]);
     render(Calendar);
