@@ -76,6 +76,10 @@ pub(crate) fn open(path: &Path, key: Option<&DbKey>, mode: Mode) -> Result<Conne
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let mut conn = Connection::open_with_flags(path, flags)?;
+    // Before the first read: while another connection commits or checkpoints, the key check
+    // below can meet a locked WAL index, and without a timeout that is an instant `Busy`
+    // (a backup taken while the desk writes failed on it).
+    conn.busy_timeout(Duration::from_secs(10))?;
     // SQLCipher would otherwise print its own notices to stderr (a wrong key, say); our
     // errors already say what happened.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
