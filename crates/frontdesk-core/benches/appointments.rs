@@ -11,6 +11,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{ms, percentile, timed};
+
 use chrono::{Datelike, NaiveDate};
 use criterion::Criterion;
 use frontdesk_core::*;
@@ -229,22 +232,6 @@ fn check(w: &World, i: usize) {
         .unwrap();
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn timed(rounds: usize, mut f: impl FnMut(usize)) -> Vec<Duration> {
-    let mut v: Vec<Duration> = (0..rounds)
-        .map(|i| {
-            let t = Instant::now();
-            f(i);
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 fn main() {
     let days: u32 = std::env::var("FRONTDESK_BENCH_APPOINTMENT_DAYS")
         .ok()
@@ -311,8 +298,8 @@ fn main() {
         });
         println!(
             "{name:<44} {:>7.3} / {:>7.3} ms",
-            percentile(&s, 0.5).as_secs_f64() * 1e3,
-            percentile(&s, 0.99).as_secs_f64() * 1e3
+            ms(percentile(&s, 0.5)),
+            ms(percentile(&s, 0.99))
         );
     }
 }

@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{ms, percentile, timed};
+
 use criterion::{BenchmarkId, Criterion};
 use frontdesk_core::*;
 
@@ -224,28 +227,6 @@ fn open(w: &World) -> Clinic {
     } else {
         Clinic::open_plaintext_benchmark_twin(&w.path, opts).unwrap()
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// Each measurement timed on its own, for percentiles criterion does not give.
-fn timed(rounds: usize, mut f: impl FnMut(usize)) -> Vec<Duration> {
-    let mut v: Vec<Duration> = (0..rounds)
-        .map(|i| {
-            let t = Instant::now();
-            f(i);
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn main() {

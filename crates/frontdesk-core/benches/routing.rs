@@ -11,6 +11,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{ms, percentile};
+
 use criterion::Criterion;
 use frontdesk_core::*;
 use frontdesk_proto::crypto::{Body, Side, VisitorKey};
@@ -224,10 +227,6 @@ fn setup() -> Bench {
     b
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn main() {
     let mut b = setup();
     // The desk's host copies the write-ahead log every 2 s on a connection of its own (the
@@ -260,9 +259,9 @@ fn main() {
         samples.sort();
         println!(
             "{name}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} samples",
-            percentile(&samples, 0.5).as_secs_f64() * 1e3,
-            percentile(&samples, 0.99).as_secs_f64() * 1e3,
-            samples.last().unwrap().as_secs_f64() * 1e3,
+            ms(percentile(&samples, 0.5)),
+            ms(percentile(&samples, 0.99)),
+            ms(*samples.last().unwrap()),
             samples.len()
         );
     }
