@@ -14,7 +14,7 @@ if [ ! -f "$DB" ]; then
   mkdir -p "$DEMO_DIR"
   "$ADMIN" --db "$DB" init --clinic "Mekong Family Clinic" --admin admin --admin-name "Clinic Admin" \
     --time-zone Asia/Phnom_Penh --phone-region KH
-  "$ADMIN" --db "$DB" demo --clients "${FRONTDESK_DEMO_CLIENTS:-2000}"
+  "$ADMIN" --db "$DB" demo --clients "${FRONTDESK_DEMO_CLIENTS:-2000}" --history-days 90
 fi
 "$ADMIN" --db "$DB" audit verify
 echo "Demo clinic: $DB"

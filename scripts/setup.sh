@@ -13,6 +13,8 @@ APT_PACKAGES=(
   imagemagick                             # `import`: the e2e test's screenshots of the window
   gnome-keyring                           # a real Secret Service for the OS keyring test
   chromium                                # the visitor's browser in the widget tests
+  poppler-utils                           # pdftotext and pdftoppm: the report PDF tests
+  libharfbuzz-bin                         # hb-shape: the reference shaper the PDF test compares with
 )
 
 missing=()

@@ -54,6 +54,7 @@ fn export(dir: &Path) {
         .iter()
         .chain(crate::error::DESK_ERROR_CODES)
         .chain(frontdesk_host::ERROR_CODES)
+        .chain(frontdesk_pdf::ERROR_CODES)
         .map(|c| format!("\"{c}\""))
         .collect();
     std::fs::write(

@@ -11,6 +11,7 @@ pub const DESK_ERROR_CODES: &[&str] = &[
     "desk.not_logged_in",
     "desk.busy",
     "desk.paired",
+    "desk.save_failed",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,11 @@ pub enum DeskError {
     /// The LAN link to the host (unreachable, refused, or the host's own error).
     #[error(transparent)]
     Lan(frontdesk_host::Error),
+    #[error(transparent)]
+    Pdf(frontdesk_pdf::Error),
+    /// A report file could not be saved (a full disk, a read-only folder).
+    #[error("the file could not be saved: {0}")]
+    Save(std::io::Error),
 }
 
 impl DeskError {
@@ -45,6 +51,8 @@ impl DeskError {
             DeskError::Busy => "desk.busy",
             DeskError::Paired => "desk.paired",
             DeskError::Lan(e) => e.code(),
+            DeskError::Pdf(e) => e.code(),
+            DeskError::Save(_) => "desk.save_failed",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod desk;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod remote;
 pub mod rpc;
 pub mod webkit;

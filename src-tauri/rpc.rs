@@ -70,6 +70,11 @@ pub enum Call {
     PairingOffer,
     /// The LAN service (on the host) or the link (on a connected desk).
     LanInfo,
+    /// Make a report and save it as a file on this PC.
+    ExportReport {
+        filter: frontdesk_core::ReportFilter,
+        file: crate::export::ReportFile,
+    },
     Door(Request),
 }
 
@@ -85,6 +90,7 @@ pub enum Reply {
     Found(Vec<frontdesk_host::lan::Found>),
     PairingOffer(PairingOffer),
     LanInfo(LanInfo),
+    Saved(crate::export::Saved),
     Door(Response),
     Done,
 }
@@ -141,6 +147,9 @@ pub fn dispatch(desk: &Desk, started: Instant, call: Call) -> DeskResult<Reply> 
         Call::Unpair => Reply::Status(desk.unpair()?),
         Call::PairingOffer => Reply::PairingOffer(desk.pairing_offer()?),
         Call::LanInfo => Reply::LanInfo(desk.lan_info()?),
+        Call::ExportReport { filter, file } => {
+            Reply::Saved(crate::export::export(desk, filter, file)?)
+        }
         Call::Door(req) => Reply::Door(desk.door(req)?),
     })
 }

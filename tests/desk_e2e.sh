@@ -21,10 +21,13 @@ if [ ! -x "$FRONTDESK_NOTIFY_LISTENER" ]; then
 fi
 XDG_DATA_HOME=$(mktemp -d)
 export XDG_DATA_HOME
+# Report files the desk saves (instead of the user's Downloads folder).
+FRONTDESK_EXPORT_DIR=$(mktemp -d)
+export FRONTDESK_EXPORT_DIR
 LOG=$(mktemp)
 REC_DIR=$(mktemp -d)
 export FRONTDESK_NOTIFY_RECORD=$REC_DIR/notify.jsonl
-trap 'rm -rf "$XDG_DATA_HOME" "$LOG" "$REC_DIR"' EXIT
+trap 'rm -rf "$XDG_DATA_HOME" "$FRONTDESK_EXPORT_DIR" "$LOG" "$REC_DIR"' EXIT
 PATH="$HOME/.cargo/bin:$PATH"
 cd "$ROOT"
 set +e

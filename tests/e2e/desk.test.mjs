@@ -5,7 +5,7 @@
 // the way a clinic would live with it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync, existsSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, rmSync, readFileSync, existsSync, renameSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -637,6 +637,73 @@ test('appointments: a service is set up, then a receptionist books, moves with t
   await click('#appointment-close');
   await click('#nav-clients');
   await screen('clients');
+});
+
+// The report files the desk saves (tests/desk_e2e.sh points FRONTDESK_EXPORT_DIR here).
+const EXPORTS = process.env.FRONTDESK_EXPORT_DIR;
+async function exported(button, ext) {
+  const before = new Set(readdirSync(EXPORTS));
+  await click(button);
+  const path = await driver.wait(async () => {
+    const fresh = readdirSync(EXPORTS).filter((f) => !before.has(f) && f.endsWith(`.${ext}`));
+    return fresh.length ? join(EXPORTS, fresh[0]) : null;
+  }, 30_000, `the ${ext} file is saved`);
+  await driver.wait(async () => (await text('[data-testid="export-saved"]')) === path, 10_000, 'the screen names the saved file');
+  return path;
+}
+
+test('reports: the admin sees the work done, and the CSV and PDF hold the same figures; a receptionist has no reports', async () => {
+  assert.ok(EXPORTS, 'FRONTDESK_EXPORT_DIR must be set');
+  // The receptionist from the last step has no Reports in the menu.
+  await screen('clients');
+  assert.equal((await all('#nav-reports')).length, 0, 'no Reports for a receptionist');
+  await click('#log-out');
+  await screen('login');
+  await type('#login-name', ADMIN.login);
+  await type('#login-password', ADMIN.password);
+  await click('#login-submit');
+  await type('#login-code', await freshCode());
+  await click('#login-submit');
+  await screen('clients');
+  await click('#nav-reports');
+  await screen('reports');
+  await driver.wait(async () => (await $('[data-testid="report"]').getAttribute('aria-busy')) === 'false'
+    && (await all('[data-testid="kpi-chats_handled"] [data-testid="kpi-value"]')).length > 0, 20_000, 'the report is shown');
+  const kpi = async (k) => (await text(`[data-testid="kpi-${k}"] [data-testid="kpi-value"]`)).trim();
+  // Earlier steps answered a website chat and finished a call-back this month.
+  const handled = await kpi('chats_handled');
+  const done = await kpi('tasks_done');
+  assert.ok(Number(handled) >= 1, `chats handled: ${handled}`);
+  assert.ok(Number(done) >= 1, `tasks done: ${done}`);
+  const staffRows = await all('[data-testid="report-staff-table"] tr[data-staff-id]');
+  assert.ok(staffRows.length >= 2, 'a row per person');
+  await snap('18-reports');
+  await accessible('reports');
+
+  // CSV: UTF-8 with a byte-order mark, the same figures as the screen.
+  const csvPath = await exported('[data-testid="export-csv"]', 'csv');
+  const bytes = readFileSync(csvPath);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the CSV starts with a BOM');
+  const lines = bytes.subarray(3).toString('utf8').split('\r\n').map((l) => l.split(','));
+  const header = lines[0];
+  const clinicRow = lines.find((l) => l[0] === 'clinic');
+  assert.equal(clinicRow[header.indexOf('chats_handled')], handled);
+  assert.equal(clinicRow[header.indexOf('tasks_done')], done);
+  assert.ok(lines.some((l) => l[0] === 'staff' && l[1] === RECEPTION.name), 'the receptionist has a row');
+
+  // PDF on A4 and on Letter: the clinic, the people and the figures, read back with pdftotext.
+  const a4 = await exported('[data-testid="export-pdf-a4"]', 'pdf');
+  const pdfText = execFileSync('pdftotext', ['-layout', a4, '-'], { encoding: 'utf8' });
+  assert.match(pdfText, /Mekong Family Clinic/);
+  assert.match(pdfText, new RegExp(RECEPTION.name));
+  assert.match(pdfText, /Page 1 of \d+/);
+  const flat = execFileSync('pdftotext', [a4, '-'], { encoding: 'utf8' }).split(/\s+/).join(' ');
+  assert.ok(flat.includes(`Chats handled First response (median) First response (p90) Unanswered at day end Tasks done ${handled} `), `the chats handled tile reads ${handled}: ${flat.slice(0, 600)}`);
+  assert.match(execFileSync('pdfinfo', [a4], { encoding: 'utf8' }), /Page size:\s+595\.\d* x 841\.\d* pts \(A4\)/);
+  const letter = await exported('[data-testid="export-pdf-letter"]', 'pdf');
+  assert.match(execFileSync('pdfinfo', [letter], { encoding: 'utf8' }), /Page size:\s+612 x 792 pts \(letter\)/);
+  await click('#log-out');
+  await logIn(RECEPTION);
 });
 
 test('without the keyring the recovery passphrase opens the clinic', async () => {

@@ -76,6 +76,38 @@ pub enum Command {
         #[arg(value_name = "IN")]
         input: PathBuf,
     },
+    /// A workload report: the totals on the terminal (all of it with --json), or saved as
+    /// CSV or PDF. `--last-week` is the Monday-to-Sunday week before today, for a weekly cron job.
+    Report {
+        /// First day (YYYY-MM-DD, clinic time).
+        #[arg(
+            long,
+            required_unless_present = "last_week",
+            conflicts_with = "last_week"
+        )]
+        from: Option<chrono::NaiveDate>,
+        /// Last day, included.
+        #[arg(
+            long,
+            required_unless_present = "last_week",
+            conflicts_with = "last_week"
+        )]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        last_week: bool,
+        /// day, week or month.
+        #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
+        bucket: String,
+        /// Save the report as CSV here (never over an existing file).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Save the report as PDF here (never over an existing file).
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// The PDF's paper: a4 or letter.
+        #[arg(long, default_value = "a4", value_parser = ["a4", "letter"])]
+        paper: String,
+    },
     /// Fill the clinic with demo staff and clients.
     Demo {
         #[arg(long)]
@@ -86,6 +118,18 @@ pub enum Command {
         /// filled).
         #[arg(long)]
         appointment_days: Option<u32>,
+        /// Days of past chats and tasks for the reports (none by default).
+        #[arg(long)]
+        history_days: Option<u32>,
+        /// With --history-days: chats a day (default 14).
+        #[arg(long, requires = "history_days")]
+        chats_per_day: Option<u32>,
+        /// With --history-days: visitor and desk messages per chat (default 8).
+        #[arg(long, requires = "history_days")]
+        messages_per_chat: Option<u32>,
+        /// With --history-days: call-backs and other tasks a day (default 4).
+        #[arg(long, requires = "history_days")]
+        tasks_per_day: Option<u32>,
     },
     /// The database key and the recovery passphrase.
     Key {

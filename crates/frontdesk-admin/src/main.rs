@@ -7,6 +7,7 @@
 
 mod args;
 mod output;
+mod report;
 mod secrets;
 
 use std::path::Path;
@@ -135,6 +136,31 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let (clinic, who) = open(db)?;
             staff(&clinic, &who, cmd, json)?;
         }
+        Command::Report {
+            from,
+            to,
+            last_week,
+            bucket,
+            csv,
+            pdf,
+            paper,
+        } => {
+            let (clinic, who) = open(db)?;
+            report::run(
+                &clinic,
+                &who,
+                // Without dates (clap allows that only with --last-week): last week.
+                report::Args {
+                    from: from.filter(|_| !last_week),
+                    to: to.filter(|_| !last_week),
+                    bucket: &bucket,
+                    csv,
+                    pdf,
+                    paper: &paper,
+                },
+                json,
+            )?;
+        }
         Command::Audit { cmd } => {
             let (clinic, who) = open(db)?;
             match cmd {
@@ -184,8 +210,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             clients,
             seed,
             appointment_days,
+            history_days,
+            chats_per_day,
+            messages_per_chat,
+            tasks_per_day,
         } => {
             let (clinic, who) = open(db)?;
+            let d = frontdesk_core::HistorySpec::DEMO;
+            let history = history_days.map(|days| frontdesk_core::HistorySpec {
+                days,
+                chats_per_day: chats_per_day.unwrap_or(d.chats_per_day),
+                messages_per_chat: messages_per_chat.unwrap_or(d.messages_per_chat),
+                tasks_per_day: tasks_per_day.unwrap_or(d.tasks_per_day),
+            });
             let staff_password = secrets::demo_password();
             let Response::Demo(summary) = clinic.handle(
                 &who,
@@ -194,6 +231,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     seed,
                     staff_password,
                     appointment_days,
+                    history,
                 }),
             )?
             else {

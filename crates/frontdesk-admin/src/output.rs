@@ -190,6 +190,12 @@ pub fn demo(s: &DemoSummary, json: bool) {
         "demo clinic filled: {} clients, {} history entries, {} tasks, {} appointments",
         s.clients, s.history_entries, s.tasks, s.appointments
     );
+    if s.history.chats + s.history.tasks > 0 {
+        println!(
+            "past work for the reports: {} chats with {} messages, {} tasks",
+            s.history.chats, s.history.messages, s.history.tasks
+        );
+    }
     for l in &s.staff_created {
         println!("demo login: {} ({})", l.login, l.role.as_str());
         if let Some(t) = &l.totp {

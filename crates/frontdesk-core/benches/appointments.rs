@@ -83,6 +83,7 @@ fn setup(days: u32) -> World {
                 seed: Some(7),
                 staff_password: Secret::new(PASSWORD),
                 appointment_days: Some(days),
+                history: None,
             }),
         )
         .unwrap()

@@ -104,6 +104,7 @@ fn setup(encrypted: bool, clients: u32) -> World {
                 seed: Some(42),
                 staff_password: Secret::new(PASSWORD),
                 appointment_days: None,
+                history: None,
             }),
         )
         .unwrap();

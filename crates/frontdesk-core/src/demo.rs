@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::Actor;
 use crate::auth::{Secret, TotpEnrollment};
 use crate::clients::{self, ClientFields, ClientSource};
+use crate::demo_history::{self, HistoryMade, HistorySpec};
 use crate::error::{Error, Result};
 use crate::permissions::Role;
 use crate::schedules;
@@ -33,6 +34,9 @@ pub struct DemoSpec {
     /// filled); 5 when absent.
     #[serde(default)]
     pub appointment_days: Option<u32>,
+    /// Past chats and tasks for the reports; none when absent.
+    #[serde(default)]
+    pub history: Option<HistorySpec>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -54,6 +58,8 @@ pub struct DemoSummary {
     /// Services, rooms, and appointments on the calendar around today.
     pub appointments: u32,
     pub staff_created: Vec<DemoLogin>,
+    /// Past chats, their messages, and tasks (from `DemoSpec::history`).
+    pub history: HistoryMade,
 }
 
 #[derive(Clone, Copy)]
@@ -424,7 +430,12 @@ pub(crate) fn generate(
         )?;
     }
     let appointments = calendar(conn, ctx, &mut rng, spec.appointment_days.unwrap_or(5))?;
+    let history = match &spec.history {
+        Some(h) => demo_history::generate(conn, ctx, &mut rng, h)?,
+        None => HistoryMade::default(),
+    };
     Ok(DemoSummary {
+        history,
         clients: spec.clients,
         history_entries,
         tasks: task_clients.len() as u32,

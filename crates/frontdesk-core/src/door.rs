@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::permissions::{self, Permission, Role};
 use crate::reminders::{self, ReminderSettings, ReminderSettingsInput};
+use crate::reports::{self, Report, ReportFilter, ReportOutput};
 use crate::routing::{self, RoutingSettings};
 use crate::schedules::{self, NewException, ScheduleException};
 use crate::services::{self, Room, Service, ServiceFields};
@@ -324,6 +325,12 @@ pub enum Request {
     },
     ReminderSettingsGet,
     ReminderSettingsUpdate(ReminderSettingsInput),
+    /// A workload report; `output` says whether it is looked at or taken away as a file.
+    ReportMake {
+        filter: ReportFilter,
+        #[serde(default)]
+        output: ReportOutput,
+    },
 }
 
 fn yes() -> bool {
@@ -398,6 +405,7 @@ impl Request {
             | ScheduleExceptionRemove { .. }
             | ReminderSettingsGet
             | ReminderSettingsUpdate(_) => Permission::ScheduleConfigure,
+            ReportMake { .. } => Permission::ReportRead,
             ConsentList { .. } => Permission::ClientRead,
             ConsentSet { .. } => Permission::ClientUpdate,
         }
@@ -478,6 +486,7 @@ impl Request {
             ConsentSet { .. } => "consent.set",
             ReminderSettingsGet => "appointment.reminder_settings_get",
             ReminderSettingsUpdate(_) => "appointment.reminder_settings_update",
+            ReportMake { .. } => "report.make",
         }
     }
 
@@ -576,6 +585,7 @@ pub enum Response {
     WaitlistEntry(WaitlistEntry),
     Consents(Vec<Consent>),
     ReminderSettings(ReminderSettings),
+    Report(Box<Report>),
     Done,
 }
 
@@ -1261,6 +1271,34 @@ impl Clinic {
             ReminderSettingsUpdate(input) => plain(Response::ReminderSettings(reminders::update(
                 tx, ctx, &input,
             )?)),
+            ReportMake { filter, output } => {
+                let name = match ctx.staff_id() {
+                    Some(id) => {
+                        tx.query_row("SELECT display_name FROM staff WHERE id = ?1", [id], |r| {
+                            r.get::<_, String>(0)
+                        })?
+                    }
+                    None => "Operator".to_string(),
+                };
+                let maker = reports::Maker {
+                    name: &name,
+                    now: ctx.now,
+                    tz: ctx.tz,
+                };
+                let report = reports::make(tx, &maker, &filter)?;
+                // The period and the shape of the selection; never the people's names.
+                let detail = Some(format!(
+                    "output={} from={} to={} bucket={} staff={} team={} service={}",
+                    output.as_str(),
+                    filter.from,
+                    filter.to,
+                    filter.bucket.as_str(),
+                    filter.staff_ids.len(),
+                    filter.team.map(Role::as_str).unwrap_or("all"),
+                    filter.service_id.as_deref().unwrap_or("all"),
+                ));
+                Ok((Response::Report(Box::new(report)), None, detail))
+            }
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
                 unreachable!("handled outside a transaction")
             }

@@ -15,6 +15,7 @@ mod clinic;
 pub mod clock;
 mod consents;
 mod demo;
+mod demo_history;
 mod devices;
 mod door;
 mod error;
@@ -26,6 +27,7 @@ mod permissions;
 mod recurrence;
 mod rekey;
 mod reminders;
+pub mod reports;
 mod routing;
 mod schedules;
 pub mod search;
@@ -54,6 +56,7 @@ pub use clients::{
 pub use clinic::{Clinic, ClinicInfo, Created, LoginRequest, NewClinic, Options};
 pub use consents::{Consent, ConsentMethod, Purpose};
 pub use demo::{DemoLogin, DemoSpec, DemoSummary};
+pub use demo_history::{HistoryMade, HistorySpec};
 pub use devices::{
     normalize_code, Device, LanIdentity, OpenCode, PairingCode, CODE_MAX_FAILURES, CODE_MINUTES,
 };
@@ -70,6 +73,9 @@ pub use recurrence::{Rule, Unit, MAX_OCCURRENCES};
 pub use reminders::{
     Channel, ReminderSettings, ReminderSettingsInput, ReminderTemplate, SmtpAccount, SmtpSecurity,
     SmtpServer,
+};
+pub use reports::{
+    Bucket, BucketReport, Measures, Report, ReportFilter, ReportOutput, StaffReport, TeamReport,
 };
 pub use routing::{Reason, RoutingSettings, Strategy};
 pub use schedules::{ExceptionKind, NewException, ScheduleException, WorkingHours};

@@ -104,6 +104,8 @@ pub enum Permission {
     AppointmentRevert,
     /// Services, rooms, schedule exceptions and closed days, reminder settings.
     ScheduleConfigure,
+    /// Workload reports of staff work, on screen and as files.
+    ReportRead,
 }
 
 impl Permission {
@@ -134,6 +136,7 @@ impl Permission {
             Permission::AppointmentBook => "appointment.book",
             Permission::AppointmentRevert => "appointment.revert",
             Permission::ScheduleConfigure => "schedule.configure",
+            Permission::ReportRead => "report.read",
         }
     }
 }
@@ -171,6 +174,7 @@ pub const MATRIX: &[(Permission, [bool; 4])] = &[
     (Permission::AppointmentBook, [Y, Y, Y, Y]),
     (Permission::AppointmentRevert, [Y, Y, N, N]),
     (Permission::ScheduleConfigure, [Y, Y, N, N]),
+    (Permission::ReportRead, [Y, Y, N, N]),
 ];
 
 pub fn allowed(role: Role, permission: Permission) -> bool {

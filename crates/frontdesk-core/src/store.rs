@@ -36,6 +36,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0005_appointments.sql",
         include_str!("../../../migrations/0005_appointments.sql"),
     ),
+    (
+        "0006_reports.sql",
+        include_str!("../../../migrations/0006_reports.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -16,6 +16,9 @@ import type { Task } from './bindings/Task';
 import type { Staff } from './bindings/Staff';
 import type { Appointment } from './bindings/Appointment';
 import type { Service } from './bindings/Service';
+import type { Measures } from './bindings/Measures';
+import type { Report } from './bindings/Report';
+import type { ReportFilter } from './bindings/ReportFilter';
 
 /**
  * Replaces the desk: every `rpc` call is recorded (as a copy) and answered by `answer`.
@@ -235,5 +238,56 @@ export function appointmentRecord(over: Partial<Appointment> & { start?: string;
     version: 3,
     history: [],
     ...rest,
+  };
+}
+
+/** One set of report figures: nothing happened, unless `over` says otherwise. */
+export function measuresRecord(over: Partial<Measures> = {}): Measures {
+  return {
+    chats_assigned: 0,
+    chats_handled: 0,
+    replies: 0,
+    first_response_median_s: null,
+    first_response_p90_s: null,
+    chats_escalated: 0,
+    chats_reassigned: 0,
+    chats_unanswered_eod: 0,
+    tasks_assigned: 0,
+    tasks_done: 0,
+    tasks_overdue: 0,
+    task_done_median_s: null,
+    appts_booked: 0,
+    appts_completed: 0,
+    appts_cancelled_client: 0,
+    appts_cancelled_clinic: 0,
+    appts_late_cancel: 0,
+    appts_no_show: 0,
+    no_show_rate: null,
+    wait_avg_s: null,
+    visit_avg_s: null,
+    ...over,
+  };
+}
+
+/** A report for `filter` (by default March 2026 up to the 18th, by week), with no work in it. */
+export function reportRecord(over: Partial<Report> = {}): Report {
+  const filter: ReportFilter = over.filter ?? { from: '2026-03-01', to: '2026-03-18', bucket: 'week', staff_ids: [], team: null, service_id: null };
+  return {
+    clinic_name: clinic.name,
+    logo: null,
+    time_zone: clinic.time_zone,
+    made_at: '2026-03-18T03:00:00Z',
+    made_by: 'Mony Keo',
+    filter,
+    service_name: null,
+    previous_from: '2026-02-11',
+    previous_to: '2026-02-28',
+    totals: measuresRecord(),
+    previous: measuresRecord(),
+    staff: [],
+    teams: [],
+    buckets: [],
+    heatmap: Array.from({ length: 7 }, () => Array<number>(24).fill(0)),
+    ...over,
   };
 }

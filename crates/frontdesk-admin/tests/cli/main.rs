@@ -323,3 +323,78 @@ fn key_rotation_and_passphrase_change() {
     show.env("FRONTDESK_PASSPHRASE", "the second passphrase");
     assert!(ok(show).contains("name: Rotated"));
 }
+
+#[test]
+fn a_report_counts_the_demo_history_and_saves_csv_and_pdf_never_over_a_file() {
+    let c = init();
+    c.ok(&[
+        "demo",
+        "--clients",
+        "50",
+        "--history-days",
+        "10",
+        "--chats-per-day",
+        "6",
+        "--messages-per-chat",
+        "4",
+        "--tasks-per-day",
+        "2",
+    ]);
+    // A period that holds all of it, counted again straight from the database.
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(40)).to_string();
+    let to = (today + chrono::Duration::days(1)).to_string();
+    let out = c.ok(&[
+        "--json", "report", "--from", &from, "--to", &to, "--bucket", "day",
+    ]);
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let raw = c.raw();
+    let count =
+        |sql: &str| -> u64 { raw.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64 };
+    assert_eq!(
+        r["totals"]["replies"].as_u64().unwrap(),
+        count("SELECT count(*) FROM chat_messages WHERE side = 'desk' AND staff_id IS NOT NULL")
+    );
+    assert_eq!(
+        r["totals"]["chats_assigned"].as_u64().unwrap(),
+        count("SELECT count(*) FROM tasks WHERE kind = 'chat'")
+    );
+    assert_eq!(r["totals"]["chats_assigned"].as_u64().unwrap(), 60);
+    assert_eq!(
+        r["heatmap"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d.as_array().unwrap())
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        60
+    );
+
+    let csv = c.dir.path().join("week.csv");
+    let pdf = c.dir.path().join("week.pdf");
+    let csv_s = csv.display().to_string();
+    let pdf_s = pdf.display().to_string();
+    c.ok(&["report", "--from", &from, "--to", &to, "--csv", &csv_s]);
+    c.ok(&[
+        "report", "--from", &from, "--to", &to, "--pdf", &pdf_s, "--paper", "letter",
+    ]);
+    assert!(std::fs::read(&csv)
+        .unwrap()
+        .starts_with(b"\xEF\xBB\xBFscope,"));
+    let pdf_bytes = std::fs::read(&pdf).unwrap();
+    assert!(pdf_bytes.starts_with(b"%PDF"));
+    // An existing file is never replaced.
+    fails(
+        c.cmd(&["report", "--from", &from, "--to", &to, "--pdf", &pdf_s]),
+        "io.error",
+    );
+    assert_eq!(std::fs::read(&pdf).unwrap(), pdf_bytes);
+    // The totals on the terminal; last week by default for a weekly job.
+    let text = c.ok(&["report", "--last-week"]);
+    assert!(text.contains("chats:"), "{text}");
+    fails(
+        c.cmd(&["report", "--from", &to, "--to", &from]),
+        "report.period_order",
+    );
+}

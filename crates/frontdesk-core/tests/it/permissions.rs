@@ -64,6 +64,7 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             seed: Some(1),
             staff_password: Secret::new("x"), // too short: a permitted caller gets a validation error
             appointment_days: None,
+            history: None,
         }),
         Permission::ChatRead => Request::ConversationList {
             unanswered_only: false,
@@ -111,6 +112,17 @@ fn sample(p: Permission, client_id: &str, staff_id: &str, dir: &std::path::Path)
             note: "entered by mistake".into(),
         },
         Permission::ScheduleConfigure => Request::ReminderSettingsGet,
+        Permission::ReportRead => Request::ReportMake {
+            filter: ReportFilter {
+                from: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                bucket: Bucket::Day,
+                staff_ids: vec![],
+                team: None,
+                service_id: None,
+            },
+            output: ReportOutput::Screen,
+        },
     }
 }
 
@@ -151,10 +163,10 @@ fn every_cell_of_the_matrix_is_enforced_and_audited() {
         }
     }
     assert_eq!(cells, MATRIX.len() * 4);
-    // Every permission has exactly one row: 25 permissions, none listed twice.
+    // Every permission has exactly one row: 26 permissions, none listed twice.
     let seen: std::collections::HashSet<Permission> = MATRIX.iter().map(|(p, _)| *p).collect();
     assert_eq!(seen.len(), MATRIX.len(), "a permission is listed twice");
-    assert_eq!(MATRIX.len(), 25);
+    assert_eq!(MATRIX.len(), 26);
 }
 
 #[test]

@@ -137,6 +137,7 @@ fn big() -> &'static Big {
                     seed: Some(7),
                     staff_password: Secret::new(STAFF_PASSWORD),
                     appointment_days: None,
+                    history: None,
                 }),
             )
             .unwrap();

@@ -417,6 +417,7 @@ fn the_demo_clinic_hands_out_tasks_some_of_them_overdue() {
                 seed: Some(7),
                 staff_password: Secret::new(STAFF_PASSWORD),
                 appointment_days: None,
+                history: None,
             }),
         )
         .unwrap()

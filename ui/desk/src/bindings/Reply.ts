@@ -5,7 +5,8 @@ import type { Found } from "./Found";
 import type { LanInfo } from "./LanInfo";
 import type { PairingOffer } from "./PairingOffer";
 import type { Response } from "./Response";
+import type { Saved } from "./Saved";
 import type { SessionView } from "./SessionView";
 import type { SetUpClinic } from "./SetUpClinic";
 
-export type Reply = { "kind": "status", "data": DeskStatus } | { "kind": "passphrase", "data": string } | { "kind": "set_up", "data": SetUpClinic } | { "kind": "session", "data": SessionView } | { "kind": "chat_status", "data": ChatStatus } | { "kind": "found", "data": Array<Found> } | { "kind": "pairing_offer", "data": PairingOffer } | { "kind": "lan_info", "data": LanInfo } | { "kind": "door", "data": Response } | { "kind": "done" };
+export type Reply = { "kind": "status", "data": DeskStatus } | { "kind": "passphrase", "data": string } | { "kind": "set_up", "data": SetUpClinic } | { "kind": "session", "data": SessionView } | { "kind": "chat_status", "data": ChatStatus } | { "kind": "found", "data": Array<Found> } | { "kind": "pairing_offer", "data": PairingOffer } | { "kind": "lan_info", "data": LanInfo } | { "kind": "saved", "data": Saved } | { "kind": "door", "data": Response } | { "kind": "done" };

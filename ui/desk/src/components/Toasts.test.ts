@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
 import Toasts from './Toasts.svelte';
-import { notice, notices, resetNotices, expectOwn, TOAST_MS } from '../lib/notices.svelte';
+import { notice, notices, resetNotices, expectOwn, savedFile, TOAST_MS } from '../lib/notices.svelte';
 import { nav } from '../lib/nav.svelte';
 import { taskTone } from '../lib/sound';
 import type { Event } from '../bindings/Event';
@@ -122,5 +122,22 @@ describe('toasts', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Dismiss this notice' }));
     expect(toasts()).toHaveLength(0);
     expect(nav.view).toBe('clients');
+  });
+
+  it('say where a saved file went, apart from task news, and go by themselves', () => {
+    render(Toasts);
+    notice(assigned(1), ME);
+    savedFile('C:\\Users\\mony\\Downloads\\frontdesk-report-2026-03-01-to-2026-03-31.pdf');
+    flushSync();
+    expect(toasts()).toHaveLength(2);
+    const saved = toasts()[1];
+    expect(saved.dataset.kind).toBe('saved');
+    expect(saved.getAttribute('role')).toBe('status');
+    expect(saved.textContent).toContain('Saved to');
+    expect(saved.querySelector('.path')!.textContent).toBe('C:\\Users\\mony\\Downloads\\frontdesk-report-2026-03-01-to-2026-03-31.pdf');
+    vi.advanceTimersByTime(TOAST_MS + 1);
+    flushSync();
+    expect(toasts()).toHaveLength(0);
+    expect(notices.toasts).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import type { Open } from '../bindings/Open';
 import type { TaskScope } from '../bindings/TaskScope';
 import type { BookingPrefill } from './appointments';
 
-export type View = 'clients' | 'calendar' | 'chats' | 'tasks' | 'staff' | 'settings';
+export type View = 'clients' | 'calendar' | 'chats' | 'tasks' | 'reports' | 'staff' | 'settings';
 
 export interface Pending {
   client?: string;

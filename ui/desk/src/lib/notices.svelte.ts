@@ -1,6 +1,7 @@
 // In-app notices for the person at this desk: a toast and a sound when a task is given to
 // them, a toast when a chat of theirs was passed on for want of an answer. The shell shows the
 // OS popups; this never does. A burst (a reconnect, a queue served at once) becomes one toast.
+// A file saved at this desk (a report) is said in a toast too, with where it went.
 import { taskTone } from './sound';
 import type { Event } from '../bindings/Event';
 import type { Open } from '../bindings/Open';
@@ -16,13 +17,16 @@ const OWN_MS = 15_000;
 
 export interface Toast {
   id: number;
-  /** `assigned`: new work for me; `passed`: my chat went to a colleague. */
-  kind: 'assigned' | 'passed';
+  /** `assigned`: new work for me; `passed`: my chat went to a colleague; `saved`: a file I saved. */
+  kind: 'assigned' | 'passed' | 'saved';
   /** How many events it stands for. */
   count: number;
   /** The task's kind, while it stands for one task. */
   taskKind: TaskKind | null;
-  target: Open;
+  /** What a click opens; nothing for a saved file. */
+  target: Open | null;
+  /** Where the file went, for `saved`. */
+  path?: string;
 }
 
 class Notices {
@@ -87,6 +91,13 @@ function add(kind: Toast['kind'], taskKind: TaskKind, target: Open): void {
     return;
   }
   const toast: Toast = { id: nextId++, kind, count: 1, taskKind, target };
+  notices.toasts = [...notices.toasts, toast];
+  arm(toast.id);
+}
+
+/** A file was saved at this desk, at `path`. */
+export function savedFile(path: string): void {
+  const toast: Toast = { id: nextId++, kind: 'saved', count: 1, taskKind: null, target: null, path };
   notices.toasts = [...notices.toasts, toast];
   arm(toast.id);
 }

@@ -1,0 +1,10 @@
+//! The report PDF read back with independent tools: poppler (pdftotext, pdftoppm, pdfinfo)
+//! for text, pages and pixels, HarfBuzz's hb-shape for the glyphs, lopdf for the streams.
+
+mod known_answers;
+mod logo;
+mod pages;
+mod rendering;
+mod shaping;
+mod support;
+mod text;
