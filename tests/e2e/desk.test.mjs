@@ -116,6 +116,16 @@ async function logIn(who) {
     await driver.wait(async () => (await all('[data-testid="lockout"]')).length === 0, 120_000);
   }
 }
+// The admin from the wizard, with a fresh one-time code, from the login screen.
+async function logInAdmin() {
+  await screen('login');
+  await type('#login-name', ADMIN.login);
+  await type('#login-password', ADMIN.password);
+  await click('#login-submit');
+  await type('#login-code', await freshCode());
+  await click('#login-submit');
+  await screen('clients');
+}
 // A datetime-local field, as the clinic's wall clock reads it.
 async function setDateTime(css, value) {
   const el = await shown(css);
@@ -368,13 +378,7 @@ let relayPort;
 test('a restart opens the clinic from the keyring straight to the login screen', async () => {
   relayPort = await freePort();
   await start(['--db', db, '--relay-listen', `127.0.0.1:${relayPort}`]);
-  await screen('login');
-  await type('#login-name', ADMIN.login);
-  await type('#login-password', ADMIN.password);
-  await click('#login-submit');
-  await type('#login-code', await freshCode());
-  await click('#login-submit');
-  await screen('clients');
+  await logInAdmin();
   await type('#client-search', 'ដារ៉ា');
   await driver.wait(async () => (await all('.results button.result')).length > 0, 5000);
 });
@@ -567,13 +571,7 @@ async function overrideMoveIfWarned(reason) {
 test('appointments: a service is set up, then a receptionist books, moves with the keyboard, and records the arrival', async () => {
   // The admin offers a check-up, given by the receptionist herself (a small practice).
   await click('#log-out');
-  await screen('login');
-  await type('#login-name', ADMIN.login);
-  await type('#login-password', ADMIN.password);
-  await click('#login-submit');
-  await type('#login-code', await freshCode());
-  await click('#login-submit');
-  await screen('clients');
+  await logInAdmin();
   await click('#nav-settings');
   await click('#service-new');
   await type('#service-name', 'Check-up');
@@ -658,13 +656,7 @@ test('reports: the admin sees the work done, and the CSV and PDF hold the same f
   await screen('clients');
   assert.equal((await all('#nav-reports')).length, 0, 'no Reports for a receptionist');
   await click('#log-out');
-  await screen('login');
-  await type('#login-name', ADMIN.login);
-  await type('#login-password', ADMIN.password);
-  await click('#login-submit');
-  await type('#login-code', await freshCode());
-  await click('#login-submit');
-  await screen('clients');
+  await logInAdmin();
   await click('#nav-reports');
   await screen('reports');
   await driver.wait(async () => (await $('[data-testid="report"]').getAttribute('aria-busy')) === 'false'

@@ -8,21 +8,17 @@
 //! Run: `cargo bench -p frontdesk-core --bench appointments`
 //! (FRONTDESK_BENCH_APPOINTMENT_DAYS changes how many past days are filled; 2,000 by default.)
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{ms, percentile, timed};
+use support::{ms, percentile, timed, BenchClinic, PASSWORD};
 
 use chrono::{Datelike, NaiveDate};
 use criterion::Criterion;
 use frontdesk_core::*;
 
-const PASSPHRASE: &str = "benchmark recovery passphrase";
-const PASSWORD: &str = "benchmark-password";
-
 struct World {
-    _dir: tempfile::TempDir,
+    _bench: BenchClinic,
     clinic: Clinic,
     who: Principal,
     today: NaiveDate,
@@ -33,31 +29,7 @@ struct World {
 }
 
 fn setup(days: u32) -> World {
-    let dir =
-        tempfile::tempdir_in(std::env::var_os("FRONTDESK_BENCH_DIR").unwrap_or_else(|| ".".into()))
-            .unwrap();
-    let path = dir.path().join("bench.db");
-    let keyring = Arc::new(MemoryKeyStore::new());
-    let opts = || Options {
-        keyring: Some(keyring.clone() as Arc<dyn KeyStore>),
-        ..Options::default()
-    };
-    let created = Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Bench Clinic".into(),
-            time_zone: "Asia/Phnom_Penh".into(),
-            phone_region: "KH".into(),
-            admin_login: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_password: Secret::new(PASSWORD),
-            recovery_passphrase: Secret::new(PASSPHRASE),
-        },
-        opts(),
-    )
-    .unwrap();
-    drop(created.clinic);
-    let clinic = Clinic::open_as_operator(&path, PASSPHRASE, opts()).unwrap();
+    let (bench, clinic) = BenchClinic::create();
     let op = Principal::Operator {
         workstation: "bench".into(),
     };
@@ -96,7 +68,7 @@ fn setup(days: u32) -> World {
         t.elapsed().as_secs_f64()
     );
     drop(clinic);
-    let clinic = Clinic::open_with_keyring(&path, opts()).unwrap();
+    let clinic = Clinic::open_with_keyring(&bench.path, bench.options()).unwrap();
     let session = clinic
         .login(&LoginRequest {
             login: "demo.dara".into(),
@@ -137,7 +109,7 @@ fn setup(days: u32) -> World {
     };
     let tz: chrono_tz::Tz = info.time_zone.parse().unwrap();
     World {
-        _dir: dir,
+        _bench: bench,
         today: chrono::Utc::now().with_timezone(&tz).date_naive(),
         service: services[0].id.clone(),
         provider: services[0].fields.provider_ids[0].clone(),

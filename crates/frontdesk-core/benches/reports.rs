@@ -6,52 +6,24 @@
 //!
 //! Run: `cargo bench -p frontdesk-core --bench reports`
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{ms, percentile, timed};
+use support::{ms, percentile, timed, BenchClinic, PASSWORD};
 
 use chrono::NaiveDate;
 use criterion::Criterion;
 use frontdesk_core::*;
 
-const PASSPHRASE: &str = "benchmark recovery passphrase";
-const PASSWORD: &str = "benchmark-password";
-
 struct World {
-    _dir: tempfile::TempDir,
+    _bench: BenchClinic,
     clinic: Clinic,
     who: Principal,
     yesterday: NaiveDate,
 }
 
 fn setup() -> World {
-    let dir =
-        tempfile::tempdir_in(std::env::var_os("FRONTDESK_BENCH_DIR").unwrap_or_else(|| ".".into()))
-            .unwrap();
-    let path = dir.path().join("bench.db");
-    let keyring = Arc::new(MemoryKeyStore::new());
-    let opts = || Options {
-        keyring: Some(keyring.clone() as Arc<dyn KeyStore>),
-        ..Options::default()
-    };
-    let created = Clinic::create(
-        &path,
-        &NewClinic {
-            name: "Bench Clinic".into(),
-            time_zone: "Asia/Phnom_Penh".into(),
-            phone_region: "KH".into(),
-            admin_login: "admin".into(),
-            admin_name: "Admin".into(),
-            admin_password: Secret::new(PASSWORD),
-            recovery_passphrase: Secret::new(PASSPHRASE),
-        },
-        opts(),
-    )
-    .unwrap();
-    drop(created.clinic);
-    let clinic = Clinic::open_as_operator(&path, PASSPHRASE, opts()).unwrap();
+    let (bench, clinic) = BenchClinic::create();
     let who = Principal::Operator {
         workstation: "bench".into(),
     };
@@ -121,9 +93,9 @@ fn setup() -> World {
     let tz: chrono_tz::Tz = info.time_zone.parse().unwrap();
     // A fresh connection, as the desk has after a restart; the first report warms its cache.
     drop(clinic);
-    let clinic = Clinic::open_as_operator(&path, PASSPHRASE, opts()).unwrap();
+    let clinic = bench.operator();
     World {
-        _dir: dir,
+        _bench: bench,
         clinic,
         who,
         yesterday: chrono::Utc::now().with_timezone(&tz).date_naive() - chrono::Duration::days(1),

@@ -1273,11 +1273,7 @@ impl Clinic {
             )?)),
             ReportMake { filter, output } => {
                 let name = match ctx.staff_id() {
-                    Some(id) => {
-                        tx.query_row("SELECT display_name FROM staff WHERE id = ?1", [id], |r| {
-                            r.get::<_, String>(0)
-                        })?
-                    }
+                    Some(id) => staff::get(tx, id)?.fields.display_name,
                     None => "Operator".to_string(),
                 };
                 let maker = reports::Maker {

@@ -313,10 +313,9 @@ fn tiles(doc: &mut Doc, report: &Report) {
     doc.y += rows * (h + gap) + 2.0;
 }
 
-/// Column headers are short so sixteen columns fit portrait paper; the legend spells them out.
-const STAFF_COLUMNS: [Column; 16] = [
-    Column::flex("Name"),
-    Column::text("Team"),
+/// The work columns the staff and team tables share, after each table's own first two.
+/// Headers are short so sixteen columns fit portrait paper; the legend spells them out.
+const WORK_COLUMNS: [Column; 12] = [
     Column::number("Asgn"),
     Column::number("Hndl"),
     Column::number("Repl"),
@@ -329,80 +328,20 @@ const STAFF_COLUMNS: [Column; 16] = [
     Column::number("T over"),
     Column::number("Visits"),
     Column::number("No-sh"),
-    Column::number("Share"),
-    Column::number("Even"),
 ];
 
-const LEGEND: &str = "Asgn chats assigned · Hndl chats handled · Repl replies sent · \
-     FR med / FR p90 first response, median and 90th percentile · Esc escalated · \
-     Reas reassigned · Unans unanswered at the end of the day · T done / T over tasks done / \
-     overdue · Visits visits completed · No-sh no-shows · Share share of chats assigned · \
-     Even an even share among those who take chats.";
-
-fn staff_table(doc: &mut Doc, report: &Report) {
-    let rows: Vec<Vec<String>> = report
-        .staff
-        .iter()
-        .map(|s| {
-            let m = &s.measures;
-            vec![
-                s.name.clone(),
-                team_name(s.team).to_string(),
-                m.chats_assigned.to_string(),
-                m.chats_handled.to_string(),
-                m.replies.to_string(),
-                format::duration(m.first_response_median_s),
-                format::duration(m.first_response_p90_s),
-                m.chats_escalated.to_string(),
-                m.chats_reassigned.to_string(),
-                m.chats_unanswered_eod.to_string(),
-                m.tasks_done.to_string(),
-                m.tasks_overdue.to_string(),
-                m.appts_completed.to_string(),
-                m.appts_no_show.to_string(),
-                format::percent(Some(s.chat_share)),
-                if s.even_share > 0.0 {
-                    format::percent(Some(s.even_share))
-                } else {
-                    "–".to_string()
-                },
-            ]
-        })
-        .collect();
-    Table {
-        title: "Staff",
-        columns: &STAFF_COLUMNS,
-        rows: &rows,
-        total: None,
-        empty: "No one in this report.",
-    }
-    .draw(doc);
-    doc.paragraph(LEGEND, Style::new(6.5).color(MUTED));
-    doc.y += 6.0;
+/// A table's columns: its own first ones, the shared work columns, then its own last ones.
+fn columns(first: [Column; 2], last: &[Column]) -> Vec<Column> {
+    first
+        .into_iter()
+        .chain(WORK_COLUMNS)
+        .chain(last.iter().copied())
+        .collect()
 }
 
-const TEAM_COLUMNS: [Column; 15] = [
-    Column::flex("Team"),
-    Column::number("Staff"),
-    Column::number("Asgn"),
-    Column::number("Hndl"),
-    Column::number("Repl"),
-    Column::number("FR med"),
-    Column::number("FR p90"),
-    Column::number("Esc"),
-    Column::number("Reas"),
-    Column::number("Unans"),
-    Column::number("T done"),
-    Column::number("T over"),
-    Column::number("Visits"),
-    Column::number("No-sh"),
-    Column::number("No-show rate"),
-];
-
-fn team_row(name: String, staff: String, m: &Measures) -> Vec<String> {
-    vec![
-        name,
-        staff,
+/// The cells under `WORK_COLUMNS`.
+fn work_cells(m: &Measures) -> [String; 12] {
+    [
         m.chats_assigned.to_string(),
         m.chats_handled.to_string(),
         m.replies.to_string(),
@@ -415,8 +354,54 @@ fn team_row(name: String, staff: String, m: &Measures) -> Vec<String> {
         m.tasks_overdue.to_string(),
         m.appts_completed.to_string(),
         m.appts_no_show.to_string(),
-        format::percent(m.no_show_rate),
     ]
+}
+
+const LEGEND: &str = "Asgn chats assigned · Hndl chats handled · Repl replies sent · \
+     FR med / FR p90 first response, median and 90th percentile · Esc escalated · \
+     Reas reassigned · Unans unanswered at the end of the day · T done / T over tasks done / \
+     overdue · Visits visits completed · No-sh no-shows · Share share of chats assigned · \
+     Even an even share among those who take chats.";
+
+fn staff_table(doc: &mut Doc, report: &Report) {
+    let rows: Vec<Vec<String>> = report
+        .staff
+        .iter()
+        .map(|s| {
+            let even = if s.even_share > 0.0 {
+                format::percent(Some(s.even_share))
+            } else {
+                "–".to_string()
+            };
+            [s.name.clone(), team_name(s.team).to_string()]
+                .into_iter()
+                .chain(work_cells(&s.measures))
+                .chain([format::percent(Some(s.chat_share)), even])
+                .collect()
+        })
+        .collect();
+    let columns = columns(
+        [Column::flex("Name"), Column::text("Team")],
+        &[Column::number("Share"), Column::number("Even")],
+    );
+    Table {
+        title: "Staff",
+        columns: &columns,
+        rows: &rows,
+        total: None,
+        empty: "No one in this report.",
+    }
+    .draw(doc);
+    doc.paragraph(LEGEND, Style::new(6.5).color(MUTED));
+    doc.y += 6.0;
+}
+
+fn team_row(name: String, staff: String, m: &Measures) -> Vec<String> {
+    [name, staff]
+        .into_iter()
+        .chain(work_cells(m))
+        .chain([format::percent(m.no_show_rate)])
+        .collect()
 }
 
 fn team_table(doc: &mut Doc, report: &Report) {
@@ -433,9 +418,13 @@ fn team_table(doc: &mut Doc, report: &Report) {
         .collect();
     let staff: u32 = report.teams.iter().map(|t| t.staff).sum();
     let total = team_row("All teams".into(), staff.to_string(), &report.totals);
+    let columns = columns(
+        [Column::flex("Team"), Column::number("Staff")],
+        &[Column::number("No-show rate")],
+    );
     Table {
         title: "Teams",
-        columns: &TEAM_COLUMNS,
+        columns: &columns,
         rows: &rows,
         total: Some(&total),
         empty: "No teams in this report.",

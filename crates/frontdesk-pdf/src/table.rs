@@ -2,6 +2,7 @@
 
 use crate::page::{Align, Doc, Rgb3, Style, GRID, INK, MUTED, RULE};
 
+#[derive(Clone, Copy)]
 pub(crate) struct Column {
     pub header: &'static str,
     pub align: Align,

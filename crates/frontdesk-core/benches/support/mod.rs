@@ -25,3 +25,61 @@ pub fn timed(rounds: usize, mut f: impl FnMut(usize)) -> Vec<Duration> {
     v.sort();
     v
 }
+
+pub const PASSPHRASE: &str = "benchmark recovery passphrase";
+pub const PASSWORD: &str = "benchmark-password";
+
+/// A new encrypted clinic for a benchmark, in FRONTDESK_BENCH_DIR (default: here), with its
+/// key in an in-memory keyring.
+#[allow(dead_code)] // not every benchmark makes its clinic this way
+pub struct BenchClinic {
+    pub dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+    keyring: std::sync::Arc<frontdesk_core::MemoryKeyStore>,
+}
+
+#[allow(dead_code)]
+impl BenchClinic {
+    /// Creates "Bench Clinic" (Phnom Penh, admin/PASSWORD) and opens it as the operator.
+    pub fn create() -> (BenchClinic, frontdesk_core::Clinic) {
+        use frontdesk_core::{Clinic, NewClinic, Secret};
+        let dir = tempfile::tempdir_in(
+            std::env::var_os("FRONTDESK_BENCH_DIR").unwrap_or_else(|| ".".into()),
+        )
+        .unwrap();
+        let bench = BenchClinic {
+            path: dir.path().join("bench.db"),
+            dir,
+            keyring: std::sync::Arc::new(frontdesk_core::MemoryKeyStore::new()),
+        };
+        let created = Clinic::create(
+            &bench.path,
+            &NewClinic {
+                name: "Bench Clinic".into(),
+                time_zone: "Asia/Phnom_Penh".into(),
+                phone_region: "KH".into(),
+                admin_login: "admin".into(),
+                admin_name: "Admin".into(),
+                admin_password: Secret::new(PASSWORD),
+                recovery_passphrase: Secret::new(PASSPHRASE),
+            },
+            bench.options(),
+        )
+        .unwrap();
+        drop(created.clinic);
+        let clinic = bench.operator();
+        (bench, clinic)
+    }
+
+    pub fn options(&self) -> frontdesk_core::Options {
+        frontdesk_core::Options {
+            keyring: Some(self.keyring.clone() as std::sync::Arc<dyn frontdesk_core::KeyStore>),
+            ..frontdesk_core::Options::default()
+        }
+    }
+
+    /// The clinic opened afresh as the operator (a new connection, a cold page cache).
+    pub fn operator(&self) -> frontdesk_core::Clinic {
+        frontdesk_core::Clinic::open_as_operator(&self.path, PASSPHRASE, self.options()).unwrap()
+    }
+}
