@@ -66,6 +66,73 @@ pub fn export(desk: &Desk, filter: ReportFilter, file: ReportFile) -> DeskResult
     })
 }
 
+/// Files of a client export.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ClientExported {
+    pub paths: Vec<String>,
+    /// The one-time password protecting the files, when asked for (not available yet).
+    pub password: Option<String>,
+}
+
+/// The filtered audit log as CSV, made (and audited) by the door, saved on this PC.
+pub fn export_audit(desk: &Desk, filter: frontdesk_core::AuditFilter) -> DeskResult<Saved> {
+    let csv = match desk.door(Request::AuditExport { filter })? {
+        Response::Csv(c) => c,
+        other => unreachable!("the door answers an audit export with CSV, not {other:?}"),
+    };
+    let dir = folder();
+    std::fs::create_dir_all(&dir).map_err(DeskError::Save)?;
+    let path = free_name(&dir, "audit-log", "csv");
+    write_new(&path, csv.as_bytes()).map_err(DeskError::Save)?;
+    Ok(Saved {
+        path: path.display().to_string(),
+        bytes: csv.len() as u64,
+    })
+}
+
+/// Everything about one client as JSON (the documented schema) and as a readable PDF.
+pub fn export_client(
+    desk: &Desk,
+    id: String,
+    totp: frontdesk_core::Secret,
+    encrypt: bool,
+) -> DeskResult<ClientExported> {
+    if encrypt {
+        // Refused before anything is made: a copy the person believes protected must not
+        // be written in the clear.
+        return Err(DeskError::Save(std::io::Error::other(
+            "password-protected exports are not available yet",
+        )));
+    }
+    let export = match desk.door(Request::ClientExport { id, totp })? {
+        Response::ClientExport(e) => e,
+        other => unreachable!("the door answers an export with an export, not {other:?}"),
+    };
+    let json = serde_json::to_vec_pretty(&export).expect("exports serialize");
+    let pdf = frontdesk_pdf::render_client_export(
+        &export,
+        &Options {
+            paper: Paper::A4,
+            logo_png: None,
+        },
+    )
+    .map_err(DeskError::Pdf)?;
+    let dir = folder();
+    std::fs::create_dir_all(&dir).map_err(DeskError::Save)?;
+    let stem = format!("client-{}", export.client.id);
+    let mut paths = vec![];
+    for (bytes, ext) in [(json.as_slice(), "json"), (pdf.as_slice(), "pdf")] {
+        let path = free_name(&dir, &stem, ext);
+        write_new(&path, bytes).map_err(DeskError::Save)?;
+        paths.push(path.display().to_string());
+    }
+    Ok(ClientExported {
+        paths,
+        password: None,
+    })
+}
+
 /// `FRONTDESK_EXPORT_DIR` (kiosks, tests), else the user's Downloads folder, else home.
 fn folder() -> PathBuf {
     std::env::var_os("FRONTDESK_EXPORT_DIR")

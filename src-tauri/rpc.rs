@@ -75,6 +75,18 @@ pub enum Call {
         filter: frontdesk_core::ReportFilter,
         file: crate::export::ReportFile,
     },
+    /// Save the filtered audit log as CSV on this PC.
+    ExportAudit {
+        #[serde(default)]
+        filter: frontdesk_core::AuditFilter,
+    },
+    /// Export everything about one client (JSON and PDF) to this PC; needs a fresh code.
+    ExportClient {
+        id: String,
+        totp: frontdesk_core::Secret,
+        #[serde(default)]
+        encrypt: bool,
+    },
     Door(Request),
 }
 
@@ -91,6 +103,7 @@ pub enum Reply {
     PairingOffer(PairingOffer),
     LanInfo(LanInfo),
     Saved(crate::export::Saved),
+    ClientExported(crate::export::ClientExported),
     Door(Response),
     Done,
 }
@@ -149,6 +162,10 @@ pub fn dispatch(desk: &Desk, started: Instant, call: Call) -> DeskResult<Reply> 
         Call::LanInfo => Reply::LanInfo(desk.lan_info()?),
         Call::ExportReport { filter, file } => {
             Reply::Saved(crate::export::export(desk, filter, file)?)
+        }
+        Call::ExportAudit { filter } => Reply::Saved(crate::export::export_audit(desk, filter)?),
+        Call::ExportClient { id, totp, encrypt } => {
+            Reply::ClientExported(crate::export::export_client(desk, id, totp, encrypt)?)
         }
         Call::Door(req) => Reply::Door(desk.door(req)?),
     })

@@ -179,6 +179,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     let Response::AuditRecords(records) = clinic.handle(
                         &who,
                         Request::AuditList {
+                            filter: Default::default(),
                             before_seq: before,
                             limit: Some(limit),
                         },

@@ -343,7 +343,7 @@ pub struct FreeSlot {
 }
 
 const SELECT: &str = "
-    SELECT a.*, c.full_name AS client_name, s.name AS service_name, s.colour AS colour,
+    SELECT a.*, CASE WHEN c.restricted_at IS NULL THEN c.full_name ELSE '' END AS client_name, s.name AS service_name, s.colour AS colour,
            p.display_name AS provider_name, r.name AS room_name
       FROM appointments a
       JOIN clients c ON c.id = a.client_id

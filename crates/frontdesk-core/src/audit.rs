@@ -206,10 +206,19 @@ fn read_record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
 
 /// Walks the whole chain and reports the first record whose link does not hold.
 pub(crate) fn verify(conn: &Connection) -> Result<VerifyReport> {
+    // Retention may have removed the oldest records; the anchor keeps the last removed one's
+    // hash, so the chain verifies from there.
+    let anchor: Option<(i64, Vec<u8>)> = conn
+        .query_row("SELECT through_seq, hash FROM audit_anchor", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (mut expected_seq, mut prev) = match anchor {
+        Some((through, hash)) => (through + 1, hash),
+        None => (1, GENESIS.to_vec()),
+    };
     let mut stmt = conn.prepare("SELECT * FROM audit ORDER BY seq")?;
     let mut rows = stmt.query([])?;
-    let mut prev = GENESIS.to_vec();
-    let mut expected_seq = 1;
     let mut count = 0;
     while let Some(row) = rows.next()? {
         let rec = read_record(row)?;
@@ -246,10 +255,135 @@ pub(crate) fn verify(conn: &Connection) -> Result<VerifyReport> {
     })
 }
 
+/// What the audit viewer narrows the log to. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditFilter {
+    /// A staff id.
+    #[serde(default)]
+    pub staff_id: Option<String>,
+    /// Any record's id: a client, a conversation, an appointment.
+    #[serde(default)]
+    pub target_id: Option<String>,
+    /// An action, or its prefix ending in "." ("client." for every client action).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// UTC stamps, inclusive from, exclusive to.
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
 /// The newest records first, `limit` at most, before `before_seq` when paging back.
-pub(crate) fn list(conn: &Connection, before_seq: Option<i64>, limit: u32) -> Result<Vec<Record>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT * FROM audit WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2")?;
-    let rows = stmt.query_map(params![before_seq.unwrap_or(i64::MAX), limit], read_record)?;
+pub(crate) fn list(
+    conn: &Connection,
+    filter: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Record>> {
+    let action = filter.action.as_deref().filter(|a| !a.is_empty());
+    let (exact, prefix) = match action {
+        Some(a) if a.ends_with('.') => (None, Some(a)),
+        Some(a) => (Some(a), None),
+        None => (None, None),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM audit
+          WHERE seq < ?1
+            AND (?3 IS NULL OR actor_id = ?3)
+            AND (?4 IS NULL OR target_id = ?4)
+            AND (?5 IS NULL OR action = ?5)
+            AND (?6 IS NULL OR substr(action, 1, length(?6)) = ?6)
+            AND (?7 IS NULL OR at >= ?7)
+            AND (?8 IS NULL OR at < ?8)
+          ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            before_seq.unwrap_or(i64::MAX),
+            limit,
+            filter.staff_id.as_deref().filter(|s| !s.is_empty()),
+            filter.target_id.as_deref().filter(|s| !s.is_empty()),
+            exact,
+            prefix,
+            filter.from.as_deref().filter(|s| !s.is_empty()),
+            filter.to.as_deref().filter(|s| !s.is_empty()),
+        ],
+        read_record,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Removes the records older than `before` (a UTC stamp), oldest first, after moving the
+/// anchor to the last one removed. Returns how many went.
+#[allow(dead_code)] // kept for audit retention; see privacy/retention.rs
+pub(crate) fn prune_before(conn: &Connection, before: &str, at: DateTime<Utc>) -> Result<i64> {
+    // Only the unbroken run of old records at the start goes: a record stamped out of order
+    // never tears a hole in the chain.
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit
+              WHERE seq < coalesce((SELECT min(seq) FROM audit WHERE at >= ?1),
+                                   (SELECT max(seq) + 1 FROM audit))
+              ORDER BY seq DESC LIMIT 1",
+            [before],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((through, hash)) = last else {
+        return Ok(0);
+    };
+    let anchored: i64 = conn
+        .query_row("SELECT through_seq FROM audit_anchor", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    if through <= anchored {
+        return Ok(0);
+    }
+    conn.execute(
+        "INSERT INTO audit_anchor (one, through_seq, hash, at) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (one) DO UPDATE SET through_seq = ?1, hash = ?2, at = ?3",
+        params![through, hash, crate::clock::stamp(at)],
+    )?;
+    Ok(conn.execute("DELETE FROM audit WHERE seq <= ?1", [through])? as i64)
+}
+
+/// Records as CSV for the audit viewer's export: UTF-8 with a BOM (spreadsheets then read it
+/// as UTF-8). The fields are ids and codes, never user text.
+pub(crate) fn csv(records: &[Record]) -> String {
+    let mut out = String::from("\u{feff}seq,at,actor_kind,actor_id,workstation,action,target_kind,target_id,outcome,detail\r\n");
+    for r in records {
+        let cells = [
+            r.seq.to_string(),
+            r.at.clone(),
+            r.actor_kind.clone(),
+            r.actor_id.clone().unwrap_or_default(),
+            r.workstation.clone(),
+            r.action.clone(),
+            r.target_kind.clone().unwrap_or_default(),
+            r.target_id.clone().unwrap_or_default(),
+            r.outcome.clone(),
+            r.detail.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Quotes a cell when it needs it, and makes formula-like cells text (a workstation name is
+/// typed by people).
+fn csv_cell(c: &str) -> String {
+    let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{c}")
+    } else {
+        c.to_string()
+    };
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c
+    }
 }

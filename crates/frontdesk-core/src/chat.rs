@@ -540,7 +540,7 @@ pub(crate) fn list(
            LEFT JOIN tasks t ON t.conversation_id = c.id AND t.kind = 'chat'
                 AND t.status IN ('open', 'in_progress')
            LEFT JOIN staff s ON s.id = t.assignee_id
-          WHERE (?1 = 0 OR c.unanswered = 1)
+          WHERE (?1 = 0 OR c.unanswered = 1) AND cl.restricted_at IS NULL
           ORDER BY c.unanswered DESC, c.last_message_at DESC LIMIT ?2",
     )?;
     let rows = st.query_map(params![unanswered_only as i64, limit], |r| {
@@ -844,6 +844,8 @@ pub(crate) fn link_client(
             id: id.to_owned(),
         });
     }
+    // What the visitor agreed to in the questionnaire becomes the client's consent record.
+    crate::consents::from_chat(conn, ctx.now, ctx.staff_id(), id)?;
     get(conn, ctx, id)
 }
 
@@ -1093,6 +1095,7 @@ fn ingest_one(
                     ],
                 )?;
                 outbox::sms_new_chat(tx, now, conversation)?;
+                crate::consents::from_chat(tx, now, None, conversation)?;
             }
             insert_visitor_message(tx, conversation, id, opened, &at, inc.seq)
         }

@@ -84,6 +84,10 @@ pub struct Client {
     pub updated_at: String,
     pub updated_by: String,
     pub version: i64,
+    /// Restricted: kept because the law requires it, hidden from lists, search and reminders.
+    pub restricted_at: Option<String>,
+    /// Erased: every personal field is gone; only the record's id and what reports count stay.
+    pub erased_at: Option<String>,
 }
 
 /// One line of a result list.
@@ -407,6 +411,8 @@ fn read(r: &Row) -> rusqlite::Result<Client> {
         updated_at: r.get("updated_at")?,
         updated_by: r.get("updated_by")?,
         version: r.get("version")?,
+        restricted_at: r.get("restricted_at")?,
+        erased_at: r.get("erased_at")?,
     })
 }
 

@@ -373,7 +373,7 @@ impl Clinic {
         let info = Self::info(&tx)?;
         let outcome = self.check_login(&tx, &login, req, now);
         let (actor, result) = match outcome {
-            Ok((id, role)) => (Actor::Staff(id.clone()), Ok((id, role))),
+            Ok((id, role, opened)) => (Actor::Staff(id.clone()), Ok((id, role, opened))),
             Err((who, e)) => (who, Err(e)),
         };
         let (outcome, detail) = verdict(&result);
@@ -391,7 +391,18 @@ impl Clinic {
             },
         )?;
         tx.commit()?;
-        let (staff_id, role) = result?;
+        let (staff_id, role, opened) = result?;
+        if opened {
+            drop(conn);
+            // Opening is committed whatever happens here; a failure to tell is logged loudly.
+            if let Err(e) = self.break_glass_opened(&staff_id, &workstation) {
+                tracing::error!(
+                    code = e.code(),
+                    "telling the admins about break-glass failed"
+                );
+            }
+            conn = self.db();
+        }
         let display_name: String = conn.query_row(
             "SELECT display_name FROM staff WHERE id = ?1",
             [&staff_id],
@@ -615,7 +626,7 @@ impl Clinic {
         login: &str,
         req: &LoginRequest,
         now: DateTime<Utc>,
-    ) -> std::result::Result<(String, Role), (Actor, Error)> {
+    ) -> std::result::Result<(String, Role, bool), (Actor, Error)> {
         let db_err = |e: Error| (Actor::Anonymous, e);
         let Some(cred) = staff::credentials(conn, login).map_err(db_err)? else {
             auth::burn_password_check(req.password.expose());
@@ -624,6 +635,18 @@ impl Clinic {
         let who = Actor::Staff(cred.id.clone());
         self.check_password(conn, &cred, &req.password, now)
             .map_err(|e| (who.clone(), e))?;
+        if cred.break_glass {
+            let opened = crate::breakglass::on_login(
+                conn,
+                &cred.id,
+                cred.active,
+                cred.break_glass_until.as_deref(),
+                now,
+            )
+            .map_err(|e| (who.clone(), e))?;
+            staff::record_success(conn, &cred.id, None).map_err(|e| (who.clone(), e))?;
+            return Ok((cred.id, Role::Emergency, opened));
+        }
         if !cred.active {
             return Err((who, Error::AccountInactive));
         }
@@ -645,7 +668,7 @@ impl Clinic {
             }
         }
         staff::record_success(conn, &cred.id, step).map_err(|e| (who.clone(), e))?;
-        Ok((cred.id, cred.role))
+        Ok((cred.id, cred.role, false))
     }
 }
 

@@ -10,15 +10,16 @@
 //! logout); they are checked and audited the same way around their work.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rusqlite::TransactionBehavior;
+use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::appointments::{
     self, Appointment, AppointmentSaved, AppointmentStatus, Booking, Calendar, Conflict, FreeSlot,
     Move, Scope,
 };
-use crate::audit::{self, Actor, Outcome, VerifyReport};
+use crate::audit::{self, Actor, AuditFilter, Outcome, VerifyReport};
 use crate::auth::{Secret, TotpEnrollment};
+use crate::breakglass::{self, BreakGlassSealed, PrivacyOverview};
 use crate::chat::{
     self, ChatMessage, ChatSettings, ChatSettingsInput, Conversation, ConversationSummary,
 };
@@ -30,6 +31,15 @@ use crate::devices::{self, Device, PairingCode};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::permissions::{self, Permission, Role};
+use crate::privacy::{
+    self,
+    erasure::{self, ErasureOutcome, Tombstone},
+    export::ClientExport,
+    incidents::{self, Incident, IncidentInput},
+    requests::{self, PrivacyRequest, PrivacyRequestInput},
+    retention::RetentionRun,
+    NewPolicyVersion, PolicyVersion, PrivacySettings, PrivacySettingsInput,
+};
 use crate::reminders::{self, ReminderSettings, ReminderSettingsInput};
 use crate::reports::{self, Report, ReportFilter, ReportOutput};
 use crate::routing::{self, RoutingSettings};
@@ -125,11 +135,18 @@ pub enum Request {
     Logout,
     AuditList {
         #[serde(default)]
+        filter: AuditFilter,
+        #[serde(default)]
         before_seq: Option<i64>,
         #[serde(default)]
         limit: Option<u32>,
     },
     AuditVerify,
+    /// The filtered audit log as CSV (UTF-8 with BOM), newest first, 100,000 records at most.
+    AuditExport {
+        #[serde(default)]
+        filter: AuditFilter,
+    },
     Backup {
         path: String,
     },
@@ -322,7 +339,61 @@ pub enum Request {
         purpose: Purpose,
         given: bool,
         method: ConsentMethod,
+        /// What the client was shown or told; the purpose's standard wording when left out.
+        #[serde(default)]
+        text_shown: Option<String>,
     },
+    /// Confirms a newsletter subscription with the code from the confirmation mail.
+    ConsentConfirm {
+        code: String,
+    },
+    /// The confirmed newsletter audience (client id, confirmed address).
+    NewsletterAudience,
+    PrivacySettingsGet,
+    PrivacySettingsUpdate(PrivacySettingsInput),
+    PolicyList,
+    PolicyPublish(NewPolicyVersion),
+    /// Everything held about one client (JSON; the desk renders the PDF). Needs a fresh
+    /// one-time code from the caller's authenticator.
+    ClientExport {
+        id: String,
+        totp: Secret,
+    },
+    /// Erases the client, or restricts them where the law makes the clinic keep the record.
+    /// Needs a fresh one-time code.
+    ClientErase {
+        id: String,
+        totp: Secret,
+        #[serde(default)]
+        request_id: Option<String>,
+    },
+    ClientRestrict {
+        id: String,
+        #[serde(default)]
+        request_id: Option<String>,
+    },
+    ClientUnrestrict {
+        id: String,
+    },
+    /// An admin's reason to open a restricted record; it opens for them for 30 minutes.
+    RestrictedOpen {
+        id: String,
+        reason: String,
+    },
+    ErasureList {
+        #[serde(default)]
+        client_id: Option<String>,
+    },
+    PrivacyRequestList,
+    PrivacyRequestSave(PrivacyRequestInput),
+    IncidentList,
+    IncidentSave(IncidentInput),
+    /// Runs the retention job now (it also runs every night on its own).
+    RetentionRun,
+    /// What needs an admin's eye: overdue requests, late incident notices, break-glass.
+    PrivacyOverview,
+    /// Seals a new one-time password for the emergency account (shown once, for the envelope).
+    BreakGlassSeal,
     ReminderSettingsGet,
     ReminderSettingsUpdate(ReminderSettingsInput),
     /// A workload report; `output` says whether it is looked at or taken away as a file.
@@ -407,7 +478,26 @@ impl Request {
             | ReminderSettingsUpdate(_) => Permission::ScheduleConfigure,
             ReportMake { .. } => Permission::ReportRead,
             ConsentList { .. } => Permission::ClientRead,
-            ConsentSet { .. } => Permission::ClientUpdate,
+            ConsentSet { .. } | ConsentConfirm { .. } => Permission::ClientUpdate,
+            AuditExport { .. } => Permission::AuditRead,
+            PolicyList => Permission::ClinicRead,
+            ClientExport { .. } => Permission::ClientExport,
+            ClientErase { .. } | ClientRestrict { .. } | ClientUnrestrict { .. } => {
+                Permission::ClientErase
+            }
+            RestrictedOpen { .. } => Permission::ClientOpenRestricted,
+            NewsletterAudience
+            | PrivacySettingsGet
+            | PrivacySettingsUpdate(_)
+            | PolicyPublish(_)
+            | ErasureList { .. }
+            | PrivacyRequestList
+            | PrivacyRequestSave(_)
+            | IncidentList
+            | IncidentSave(_)
+            | RetentionRun
+            | PrivacyOverview => Permission::PrivacyManage,
+            BreakGlassSeal => Permission::StaffManage,
         }
     }
 
@@ -487,6 +577,26 @@ impl Request {
             ReminderSettingsGet => "appointment.reminder_settings_get",
             ReminderSettingsUpdate(_) => "appointment.reminder_settings_update",
             ReportMake { .. } => "report.make",
+            AuditExport { .. } => "audit.export",
+            ConsentConfirm { .. } => "consent.confirm",
+            NewsletterAudience => "consent.newsletter_audience",
+            PrivacySettingsGet => "privacy.settings_get",
+            PrivacySettingsUpdate(_) => "privacy.settings_update",
+            PolicyList => "privacy.policy_list",
+            PolicyPublish(_) => "privacy.policy_publish",
+            ClientExport { .. } => "client.export",
+            ClientErase { .. } => "client.erase",
+            ClientRestrict { .. } => "client.restrict",
+            ClientUnrestrict { .. } => "client.unrestrict",
+            RestrictedOpen { .. } => "client.open_restricted",
+            ErasureList { .. } => "privacy.erasure_list",
+            PrivacyRequestList => "privacy.request_list",
+            PrivacyRequestSave(_) => "privacy.request_save",
+            IncidentList => "privacy.incident_list",
+            IncidentSave(_) => "privacy.incident_save",
+            RetentionRun => "privacy.retention",
+            PrivacyOverview => "privacy.overview",
+            BreakGlassSeal => "break_glass.seal",
         }
     }
 
@@ -528,6 +638,15 @@ impl Request {
             ClientAppointments { client_id }
             | ConsentList { client_id }
             | ConsentSet { client_id, .. } => Some(("client", client_id.clone())),
+            ClientExport { id, .. }
+            | ClientErase { id, .. }
+            | ClientRestrict { id, .. }
+            | ClientUnrestrict { id }
+            | RestrictedOpen { id, .. } => Some(("client", id.clone())),
+            PrivacyRequestSave(PrivacyRequestInput { id: Some(id), .. }) => {
+                Some(("privacy_request", id.clone()))
+            }
+            IncidentSave(IncidentInput { id: Some(id), .. }) => Some(("incident", id.clone())),
             WaitlistRemove { id } => Some(("waitlist_entry", id.clone())),
             _ => None,
         }
@@ -586,7 +705,28 @@ pub enum Response {
     Consents(Vec<Consent>),
     ReminderSettings(ReminderSettings),
     Report(Box<Report>),
+    Csv(String),
+    NewsletterAudience(Vec<NewsletterSubscriber>),
+    PrivacySettings(PrivacySettings),
+    Policies(Vec<PolicyVersion>),
+    ClientExport(Box<ClientExport>),
+    Erasure(ErasureOutcome),
+    Tombstones(Vec<Tombstone>),
+    PrivacyRequests(Vec<PrivacyRequest>),
+    PrivacyRequest(PrivacyRequest),
+    Incidents(Vec<Incident>),
+    Incident(Incident),
+    Retention(RetentionRun),
+    PrivacyOverview(PrivacyOverview),
+    BreakGlassSealed(BreakGlassSealed),
     Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewsletterSubscriber {
+    pub client_id: String,
+    pub email: String,
 }
 
 /// What a request's work knows about its caller and the clinic.
@@ -696,7 +836,12 @@ impl Clinic {
                     .sessions
                     .touch(token, self.now(), self.idle_timeout()?)?;
                 // Role and active flag are read fresh, so a demotion takes effect at once.
-                let (role, active) = staff::role_and_active(&self.db(), &s.staff_id)?;
+                let (role, active) = staff::role_and_active(&self.db(), &s.staff_id, self.now())?;
+                if !active && role == Role::Emergency {
+                    self.sessions.end(token);
+                    self.close_break_glass()?;
+                    return Err(Error::SessionExpired);
+                }
                 if !active {
                     self.sessions.end(token);
                     return Err(Error::SessionExpired);
@@ -822,6 +967,10 @@ impl Clinic {
                 Err(e) => Err(e), // dropping `tx` rolls the work back
             }
         };
+        if result.is_ok() && matches!(action, "client.erase" | "privacy.retention") {
+            // After the connection is free again: the log must not keep what was erased.
+            self.scrub();
+        }
         if let Err(e) = &result {
             // Best effort: on a full disk the failure cannot be recorded either.
             let _ = self.audit_alone(
@@ -833,6 +982,107 @@ impl Clinic {
             );
         }
         result
+    }
+
+    /// Restricted records open only to an admin (or the operator, or break-glass) who gave a
+    /// reason in the last half hour; erased ones take no more changes.
+    fn guard_restricted(
+        &self,
+        tx: &rusqlite::Transaction,
+        ctx: &Ctx,
+        caller: &Caller,
+        req: &Request,
+    ) -> Result<()> {
+        use Request::*;
+        let client = match req {
+            ClientGet { id }
+            | ClientHistory { id }
+            | ClientUpdate { id, .. }
+            | ClientExport { id, .. }
+            | ClientConversations { client_id: id }
+            | ClientAppointments { client_id: id, .. }
+            | ConsentList { client_id: id }
+            | ConsentSet { client_id: id, .. } => id.clone(),
+            ConversationGet { id } => {
+                match tx
+                    .query_row(
+                        "SELECT client_id FROM conversations WHERE id = ?1",
+                        [id],
+                        |r| r.get::<_, Option<String>>(0),
+                    )
+                    .optional()?
+                    .flatten()
+                {
+                    Some(c) => c,
+                    None => return Ok(()),
+                }
+            }
+            _ => return Ok(()),
+        };
+        if matches!(req, ClientUpdate { .. } | ConsentSet { .. }) {
+            let erased: bool = tx
+                .query_row(
+                    "SELECT erased_at IS NOT NULL FROM clients WHERE id = ?1",
+                    [&client],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if erased {
+                return Err(Error::invalid(
+                    "id",
+                    "privacy.erased",
+                    "this client was erased",
+                ));
+            }
+        }
+        if !erasure::is_restricted(tx, &client)? {
+            return Ok(());
+        }
+        let may_open = matches!(
+            caller.role,
+            None | Some(Role::Admin) | Some(Role::Emergency)
+        );
+        if caller.role.is_none()
+            || (may_open && erasure::opened(tx, ctx.now, ctx.staff_id(), &client)?)
+        {
+            return Ok(());
+        }
+        Err(Error::Restricted)
+    }
+
+    /// Exports and erasures ask the person for a fresh code from their authenticator, even
+    /// mid-session: whoever sits at an unlocked desk cannot take or destroy a client's data.
+    /// The operator (the recovery passphrase's holder) is not asked.
+    fn fresh_totp(&self, tx: &rusqlite::Transaction, ctx: &Ctx, code: &Secret) -> Result<()> {
+        let Some(id) = ctx.staff_id() else {
+            return Ok(());
+        };
+        let (login, secret, last): (String, Option<Vec<u8>>, Option<i64>) = tx.query_row(
+            "SELECT login, totp_secret, totp_last_step FROM staff WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let Some(secret) = secret else {
+            return Err(Error::invalid(
+                "totp",
+                "privacy.totp_not_enrolled",
+                "this needs an authenticator app; ask an admin to set one up for you",
+            ));
+        };
+        if code.expose().trim().is_empty() {
+            return Err(Error::TotpRequired);
+        }
+        match crate::auth::check_totp(&secret, &login, code.expose(), ctx.now, last)? {
+            Some(step) => {
+                tx.execute(
+                    "UPDATE staff SET totp_last_step = ?2 WHERE id = ?1",
+                    rusqlite::params![id, step],
+                )?;
+                Ok(())
+            }
+            None => Err(Error::BadTotp),
+        }
     }
 
     /// The work of one request. Returns the response, the record it created (for the audit
@@ -850,6 +1100,7 @@ impl Clinic {
         let powers = tasks::Powers {
             manage: caller.may(Permission::TaskManage),
         };
+        self.guard_restricted(tx, ctx, caller, &req)?;
         match req {
             ClinicGet => plain(Response::Clinic(Clinic::info(tx)?)),
             ClinicUpdate(s) => {
@@ -951,8 +1202,13 @@ impl Clinic {
                 staff::set_password(tx, ctx, id, new.expose())?;
                 plain(Response::Done)
             }
-            AuditList { before_seq, limit } => plain(Response::AuditRecords(audit::list(
+            AuditList {
+                filter,
+                before_seq,
+                limit,
+            } => plain(Response::AuditRecords(audit::list(
                 tx,
+                &filter,
                 before_seq,
                 limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
             )?)),
@@ -1262,8 +1518,15 @@ impl Clinic {
                 purpose,
                 given,
                 method,
+                text_shown,
             } => {
-                let list = consents::set(tx, ctx, &client_id, purpose, given, method)?;
+                let decision = consents::ConsentDecision {
+                    purpose,
+                    given,
+                    method,
+                    text_shown,
+                };
+                let list = consents::set(tx, ctx, &client_id, &decision)?;
                 let detail = Some(format!("purpose={} given={given}", purpose.as_str()));
                 Ok((Response::Consents(list), None, detail))
             }
@@ -1272,10 +1535,7 @@ impl Clinic {
                 tx, ctx, &input,
             )?)),
             ReportMake { filter, output } => {
-                let name = match ctx.staff_id() {
-                    Some(id) => staff::get(tx, id)?.fields.display_name,
-                    None => "Operator".to_string(),
-                };
+                let name = maker_name(tx, ctx)?;
                 let maker = reports::Maker {
                     name: &name,
                     now: ctx.now,
@@ -1295,11 +1555,137 @@ impl Clinic {
                 ));
                 Ok((Response::Report(Box::new(report)), None, detail))
             }
+            AuditExport { filter } => {
+                let records = audit::list(tx, &filter, None, 100_000)?;
+                let detail = Some(format!("records={}", records.len()));
+                Ok((Response::Csv(audit::csv(&records)), None, detail))
+            }
+            ConsentConfirm { code } => {
+                let (client, list) = consents::confirm(tx, ctx, &code)?;
+                Ok((Response::Consents(list), Some(("client", client)), None))
+            }
+            NewsletterAudience => {
+                let list: Vec<NewsletterSubscriber> = consents::newsletter_audience(tx)?
+                    .into_iter()
+                    .map(|(client_id, email)| NewsletterSubscriber { client_id, email })
+                    .collect();
+                let detail = Some(format!("results={}", list.len()));
+                Ok((Response::NewsletterAudience(list), None, detail))
+            }
+            PrivacySettingsGet => plain(Response::PrivacySettings(privacy::settings(tx)?)),
+            PrivacySettingsUpdate(input) => plain(Response::PrivacySettings(
+                privacy::update_settings(tx, ctx, &input)?,
+            )),
+            PolicyList => plain(Response::Policies(privacy::policies(tx)?)),
+            PolicyPublish(new) => {
+                let detail = Some(format!("version={}", new.version.trim()));
+                Ok((
+                    Response::Policies(privacy::publish(tx, ctx, &new)?),
+                    None,
+                    detail,
+                ))
+            }
+            ClientExport { id, totp } => {
+                self.fresh_totp(tx, ctx, &totp)?;
+                let export = privacy::export::make(tx, ctx, &id, &maker_name(tx, ctx)?)?;
+                let detail = Some(format!(
+                    "conversations={} appointments={} tasks={}",
+                    export.conversations.len(),
+                    export.appointments.len(),
+                    export.tasks.len()
+                ));
+                Ok((Response::ClientExport(Box::new(export)), None, detail))
+            }
+            ClientErase {
+                id,
+                totp,
+                request_id,
+            } => {
+                self.fresh_totp(tx, ctx, &totp)?;
+                let outcome =
+                    erasure::erase(tx, ctx.now, &ctx.actor.label(), &id, request_id.as_deref())?;
+                let detail = Some(format!(
+                    "kind={:?} conversations={} messages={} tasks={} appointments={}",
+                    outcome.kind,
+                    outcome.counts.conversations,
+                    outcome.counts.messages,
+                    outcome.counts.tasks,
+                    outcome.counts.appointments
+                ));
+                Ok((Response::Erasure(outcome), None, detail))
+            }
+            ClientRestrict { id, request_id } => {
+                erasure::restrict(tx, ctx.now, &ctx.actor.label(), &id, request_id.as_deref())?;
+                plain(Response::Client(clients::get(tx, &id)?))
+            }
+            ClientUnrestrict { id } => {
+                erasure::unrestrict(tx, ctx.now, &ctx.actor.label(), &id)?;
+                plain(Response::Client(clients::get(tx, &id)?))
+            }
+            RestrictedOpen { id, reason } => {
+                if !matches!(
+                    caller.role,
+                    None | Some(Role::Admin) | Some(Role::Emergency)
+                ) {
+                    return Err(Error::Restricted);
+                }
+                erasure::open_restricted(tx, ctx.now, ctx.staff_id(), &id, &reason)?;
+                // The reason stays in the encrypted database; the chain keeps its SHA-256.
+                let detail = Some(format!("reason_sha256={}", fingerprint(&reason)));
+                Ok((Response::Client(clients::get(tx, &id)?), None, detail))
+            }
+            ErasureList { client_id } => plain(Response::Tombstones(erasure::tombstones(
+                tx,
+                client_id.as_deref(),
+            )?)),
+            PrivacyRequestList => {
+                plain(Response::PrivacyRequests(requests::list(tx, ctx.today())?))
+            }
+            PrivacyRequestSave(input) => {
+                let r = requests::save(tx, ctx, &input)?;
+                let detail = Some(format!("kind={} status={:?}", r.kind.as_str(), r.status));
+                let id = r.id.clone();
+                Ok((
+                    Response::PrivacyRequest(r),
+                    Some(("privacy_request", id)),
+                    detail,
+                ))
+            }
+            IncidentList => plain(Response::Incidents(incidents::list(tx, ctx)?)),
+            IncidentSave(input) => {
+                let i = incidents::save(tx, ctx, &input)?;
+                let detail = Some(format!("affected={}", i.affected.len()));
+                let id = i.id.clone();
+                Ok((Response::Incident(i), Some(("incident", id)), detail))
+            }
+            RetentionRun => {
+                let run = privacy::retention::run(tx, ctx.now)?;
+                let detail = Some(run.detail());
+                Ok((Response::Retention(run), None, detail))
+            }
+            PrivacyOverview => plain(Response::PrivacyOverview(breakglass::overview(tx, ctx)?)),
+            BreakGlassSeal => {
+                let sealed = breakglass::seal(tx, ctx)?;
+                let id = sealed.staff_id.clone();
+                Ok((
+                    Response::BreakGlassSealed(sealed),
+                    Some(("staff", id)),
+                    None,
+                ))
+            }
             Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
                 unreachable!("handled outside a transaction")
             }
         }
     }
+}
+
+/// Who made a report or an export, as it prints on it.
+fn maker_name(tx: &rusqlite::Connection, ctx: &Ctx) -> Result<String> {
+    Ok(match ctx.staff_id() {
+        Some(id) => staff::get(tx, id)?.fields.display_name,
+        None => "Operator".to_string(),
+    })
 }
 
 /// Staff's own words (an override's or a correction's reason) stay in the appointment's

@@ -70,6 +70,8 @@ pub enum Error {
     SessionLocked,
     #[error("this needs the clinic's recovery passphrase")]
     OperatorOnly,
+    #[error("this record is restricted: only an admin who gives a reason may open it")]
+    Restricted,
 
     // Desks on the LAN.
     #[error("this pairing code is wrong or was used already")]
@@ -123,6 +125,7 @@ impl Error {
             Error::SessionExpired => "auth.session_expired",
             Error::SessionLocked => "auth.session_locked",
             Error::OperatorOnly => "access.operator_only",
+            Error::Restricted => "privacy.restricted",
             Error::PairingWrongCode => "pair.wrong_code",
             Error::PairingExpired => "pair.code_expired",
             Error::DeviceRevoked => "device.revoked",
@@ -251,6 +254,19 @@ pub const ERROR_CODES: &[&str] = &[
     "validation.task_kind",
     "validation.task_closed",
     "validation.task_unassigned",
+    "validation.duplicate",
+    "privacy.restricted",
+    "privacy.erased",
+    "privacy.not_restricted",
+    "privacy.policy_exists",
+    "privacy.totp_not_enrolled",
+    "privacy.received_in_future",
+    "privacy.bad_extension",
+    "privacy.found_in_future",
+    "consent.no_email",
+    "consent.bad_code",
+    "consent.superseded",
+    "break_glass.login_taken",
 ];
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod appointments;
 mod audit;
 mod auth;
 mod backup;
+mod breakglass;
 mod chat;
 mod checkpoint;
 mod clients;
@@ -24,6 +25,7 @@ mod fsutil;
 mod keys;
 mod outbox;
 mod permissions;
+pub mod privacy;
 mod recurrence;
 mod rekey;
 mod reminders;
@@ -42,9 +44,10 @@ pub use appointments::{
     Appointment, AppointmentHistoryEntry, AppointmentSaved, AppointmentStatus, Booking, Calendar,
     CalendarProvider, ClosedDay, Conflict, ConflictKind, FreeSlot, Move, Scope, Step,
 };
-pub use audit::{Actor, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
+pub use audit::{Actor, AuditFilter, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
 pub use auth::{Secret, Session, TotpEnrollment, FIRST_LOCK_SECS, MAX_FAILURES, MAX_LOCK_SECS};
 pub use backup::{restore, RestoreReport};
+pub use breakglass::{BreakGlassSealed, BreakGlassState, PrivacyOverview};
 pub use chat::{
     ChatMessage, ChatQuote, ChatSettings, ChatSettingsInput, ChatSide, Conversation,
     ConversationSummary, Incoming, RelayLink, SmsGateway, SmsHeader, SmsRecipient, MAX_TEXT,
@@ -54,13 +57,15 @@ pub use clients::{
     Client, ClientFields, ClientPage, ClientSaved, ClientSource, ClientSummary, HistoryEntry,
 };
 pub use clinic::{Clinic, ClinicInfo, Created, LoginRequest, NewClinic, Options};
-pub use consents::{Consent, ConsentMethod, Purpose};
+pub use consents::{Consent, ConsentDecision, ConsentMethod, Purpose};
 pub use demo::{DemoLogin, DemoSpec, DemoSummary};
 pub use demo_history::{HistoryMade, HistorySpec};
 pub use devices::{
     normalize_code, Device, LanIdentity, OpenCode, PairingCode, CODE_MAX_FAILURES, CODE_MINUTES,
 };
-pub use door::{ClinicSettings, Principal, Request, Response, DEFAULT_PAGE, MAX_PAGE};
+pub use door::{
+    ClinicSettings, NewsletterSubscriber, Principal, Request, Response, DEFAULT_PAGE, MAX_PAGE,
+};
 pub use error::{Error, ErrorBody, Result, ERROR_CODES};
 pub use events::Event;
 pub use keys::{
@@ -69,6 +74,14 @@ pub use keys::{
 };
 pub use outbox::{Delivered, Mail, OutboxItem, OutboxKind, OutboxPayload, Sms};
 pub use permissions::{allowed, Permission, Role, MATRIX};
+pub use privacy::{
+    erasure::{ErasureCounts, ErasureKind, ErasureOutcome, Tombstone},
+    export::{AccessRecord, ClientExport},
+    incidents::{AffectedClient, Incident, IncidentInput},
+    requests::{PrivacyRequest, PrivacyRequestInput, RequestKind, RequestStatus},
+    retention::RetentionRun,
+    NewPolicyVersion, PolicyText, PolicyVersion, PrivacySettings, PrivacySettingsInput,
+};
 pub use recurrence::{Rule, Unit, MAX_OCCURRENCES};
 pub use reminders::{
     Channel, ReminderSettings, ReminderSettingsInput, ReminderTemplate, SmtpAccount, SmtpSecurity,

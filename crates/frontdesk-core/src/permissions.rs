@@ -13,6 +13,8 @@ pub enum Role {
     Manager,
     Receptionist,
     Clinician,
+    /// The break-glass account while it is open (never assignable to anyone).
+    Emergency,
 }
 
 impl Role {
@@ -23,12 +25,22 @@ impl Role {
         Role::Clinician,
     ];
 
+    /// Every column of the matrix, the emergency role included.
+    pub const COLUMNS: [Role; 5] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Receptionist,
+        Role::Clinician,
+        Role::Emergency,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Manager => "manager",
             Role::Receptionist => "receptionist",
             Role::Clinician => "clinician",
+            Role::Emergency => "emergency",
         }
     }
 
@@ -106,6 +118,14 @@ pub enum Permission {
     ScheduleConfigure,
     /// Workload reports of staff work, on screen and as files.
     ReportRead,
+    /// Export everything about one client (with a fresh one-time code).
+    ClientExport,
+    /// Erase or restrict a client (with a fresh one-time code), lift a restriction.
+    ClientErase,
+    /// Open a restricted record, giving a reason.
+    ClientOpenRestricted,
+    /// Retention periods, policy versions, data-subject requests, incidents, erasure records.
+    PrivacyManage,
 }
 
 impl Permission {
@@ -137,6 +157,10 @@ impl Permission {
             Permission::AppointmentRevert => "appointment.revert",
             Permission::ScheduleConfigure => "schedule.configure",
             Permission::ReportRead => "report.read",
+            Permission::ClientExport => "client.export",
+            Permission::ClientErase => "client.erase",
+            Permission::ClientOpenRestricted => "client.open_restricted",
+            Permission::PrivacyManage => "privacy.manage",
         }
     }
 }
@@ -144,37 +168,43 @@ impl Permission {
 const Y: bool = true;
 const N: bool = false;
 
-/// Who may do what. Columns: admin, manager, receptionist, clinician.
+/// Who may do what. Columns: admin, manager, receptionist, clinician, and emergency (the
+/// break-glass account while open: it reads what care needs, restricted records included,
+/// and changes nothing).
 /// The clinic operator (whoever holds the recovery passphrase, through the admin CLI) may do
 /// everything: they can read the whole database anyway.
-pub const MATRIX: &[(Permission, [bool; 4])] = &[
-    //                               admin manager recept. clinician
-    (Permission::ClinicRead, [Y, Y, Y, Y]),
-    (Permission::ClinicConfigure, [Y, N, N, N]),
-    (Permission::ClientSearch, [Y, Y, Y, Y]),
-    (Permission::ClientRead, [Y, Y, Y, Y]),
-    (Permission::ClientCreate, [Y, Y, Y, N]),
-    (Permission::ClientUpdate, [Y, Y, Y, Y]),
-    (Permission::StaffRead, [Y, Y, Y, Y]),
-    (Permission::StaffManage, [Y, N, N, N]),
-    (Permission::OwnAccount, [Y, Y, Y, Y]),
-    (Permission::AuditRead, [Y, N, N, N]),
-    (Permission::AuditVerify, [Y, Y, N, N]),
-    (Permission::Backup, [Y, N, N, N]),
-    (Permission::KeyManage, [Y, N, N, N]),
-    (Permission::DemoGenerate, [Y, N, N, N]),
-    (Permission::ChatRead, [Y, Y, Y, Y]),
-    (Permission::ChatReply, [Y, Y, Y, Y]),
-    (Permission::ChatConfigure, [Y, N, N, N]),
-    (Permission::TaskWork, [Y, Y, Y, Y]),
-    (Permission::TaskManage, [Y, Y, Y, N]),
-    (Permission::RoutingConfigure, [Y, N, N, N]),
-    (Permission::DeviceManage, [Y, N, N, N]),
-    (Permission::AppointmentRead, [Y, Y, Y, Y]),
-    (Permission::AppointmentBook, [Y, Y, Y, Y]),
-    (Permission::AppointmentRevert, [Y, Y, N, N]),
-    (Permission::ScheduleConfigure, [Y, Y, N, N]),
-    (Permission::ReportRead, [Y, Y, N, N]),
+pub const MATRIX: &[(Permission, [bool; 5])] = &[
+    //                               admin manager recept. clinician emergency
+    (Permission::ClinicRead, [Y, Y, Y, Y, Y]),
+    (Permission::ClinicConfigure, [Y, N, N, N, N]),
+    (Permission::ClientSearch, [Y, Y, Y, Y, Y]),
+    (Permission::ClientRead, [Y, Y, Y, Y, Y]),
+    (Permission::ClientCreate, [Y, Y, Y, N, N]),
+    (Permission::ClientUpdate, [Y, Y, Y, Y, N]),
+    (Permission::StaffRead, [Y, Y, Y, Y, Y]),
+    (Permission::StaffManage, [Y, N, N, N, N]),
+    (Permission::OwnAccount, [Y, Y, Y, Y, Y]),
+    (Permission::AuditRead, [Y, Y, N, N, N]),
+    (Permission::AuditVerify, [Y, Y, N, N, N]),
+    (Permission::Backup, [Y, N, N, N, N]),
+    (Permission::KeyManage, [Y, N, N, N, N]),
+    (Permission::DemoGenerate, [Y, N, N, N, N]),
+    (Permission::ChatRead, [Y, Y, Y, Y, Y]),
+    (Permission::ChatReply, [Y, Y, Y, Y, N]),
+    (Permission::ChatConfigure, [Y, N, N, N, N]),
+    (Permission::TaskWork, [Y, Y, Y, Y, N]),
+    (Permission::TaskManage, [Y, Y, Y, N, N]),
+    (Permission::RoutingConfigure, [Y, N, N, N, N]),
+    (Permission::DeviceManage, [Y, N, N, N, N]),
+    (Permission::AppointmentRead, [Y, Y, Y, Y, Y]),
+    (Permission::AppointmentBook, [Y, Y, Y, Y, N]),
+    (Permission::AppointmentRevert, [Y, Y, N, N, N]),
+    (Permission::ScheduleConfigure, [Y, Y, N, N, N]),
+    (Permission::ReportRead, [Y, Y, N, N, N]),
+    (Permission::ClientExport, [Y, Y, N, N, N]),
+    (Permission::ClientErase, [Y, N, N, N, N]),
+    (Permission::ClientOpenRestricted, [Y, N, N, N, Y]),
+    (Permission::PrivacyManage, [Y, N, N, N, N]),
 ];
 
 pub fn allowed(role: Role, permission: Permission) -> bool {

@@ -352,6 +352,7 @@ fn queue_due(
            JOIN services sv ON sv.id = a.service_id
            JOIN staff p ON p.id = a.provider_id
           WHERE a.holds = 1 AND a.reminder_at IS NULL AND a.status IN ('booked', 'confirmed')
+            AND c.restricted_at IS NULL AND c.erased_at IS NULL
             AND a.starts_at > ?1 AND a.starts_at <= ?2
           ORDER BY a.starts_at LIMIT 200",
     )?;

@@ -365,8 +365,10 @@ struct People {
 }
 
 fn selection(conn: &Connection, f: &ReportFilter) -> Result<People> {
-    let mut stmt = conn
-        .prepare("SELECT id, display_name, role, active, chat_capacity FROM staff ORDER BY seq")?;
+    let mut stmt = conn.prepare(
+        "SELECT id, display_name, role, active, chat_capacity FROM staff
+              WHERE break_glass = 0 ORDER BY seq",
+    )?;
     let all = stmt
         .query_map([], |r| {
             Ok((

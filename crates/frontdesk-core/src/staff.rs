@@ -123,6 +123,9 @@ pub(crate) struct Credentials {
     pub totp_last_step: Option<i64>,
     pub failed_logins: i64,
     pub locked_until: Option<String>,
+    /// The break-glass account, and until when it is open.
+    pub break_glass: bool,
+    pub break_glass_until: Option<String>,
 }
 
 struct Checked {
@@ -245,23 +248,37 @@ pub(crate) fn get(conn: &Connection, id: &str) -> Result<Staff> {
         })
 }
 
-/// Role and active flag only: what every request checks, without the avatar and hours.
-pub(crate) fn role_and_active(conn: &Connection, id: &str) -> Result<(Role, bool)> {
-    conn.prepare_cached("SELECT role, active FROM staff WHERE id = ?1")?
-        .query_row([id], |r| {
-            let role: String = r.get(0)?;
-            Ok((Role::parse(&role).unwrap_or(Role::Clinician), r.get(1)?))
-        })
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            kind: "staff",
-            id: id.to_string(),
-        })
+/// Role and active flag only: what every request checks, without the avatar and hours. The
+/// break-glass account is the emergency role, and inactive once its time is up.
+pub(crate) fn role_and_active(
+    conn: &Connection,
+    id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Role, bool)> {
+    conn.prepare_cached(
+        "SELECT role, active, break_glass, break_glass_until FROM staff WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        let role: String = r.get(0)?;
+        let active: bool = r.get(1)?;
+        if r.get::<_, bool>(2)? {
+            let until: Option<String> = r.get(3)?;
+            let open = until.is_some_and(|u| u > crate::clock::stamp(now));
+            return Ok((Role::Emergency, active && open));
+        }
+        Ok((Role::parse(&role).unwrap_or(Role::Clinician), active))
+    })
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        kind: "staff",
+        id: id.to_string(),
+    })
 }
 
 pub(crate) fn list(conn: &Connection, include_inactive: bool) -> Result<Vec<Staff>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT * FROM staff WHERE active = 1 OR ?1 ORDER BY display_name COLLATE NOCASE, seq",
+        "SELECT * FROM staff WHERE (active = 1 OR ?1) AND break_glass = 0
+          ORDER BY display_name COLLATE NOCASE, seq",
     )?;
     let rows = stmt.query_map([include_inactive], read)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -429,7 +446,7 @@ pub(crate) fn credentials(conn: &Connection, login: &str) -> Result<Option<Crede
     Ok(conn
         .prepare_cached(
             "SELECT id, role, active, password_hash, totp_secret, totp_last_step, failed_logins,
-                    locked_until FROM staff WHERE login = ?1",
+                    locked_until, break_glass, break_glass_until FROM staff WHERE login = ?1",
         )?
         .query_row([login], |r| {
             let role: String = r.get(1)?;
@@ -442,6 +459,8 @@ pub(crate) fn credentials(conn: &Connection, login: &str) -> Result<Option<Crede
                 totp_last_step: r.get(5)?,
                 failed_logins: r.get(6)?,
                 locked_until: r.get(7)?,
+                break_glass: r.get(8)?,
+                break_glass_until: r.get(9)?,
             })
         })
         .optional()?)

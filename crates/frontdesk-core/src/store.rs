@@ -40,6 +40,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0006_reports.sql",
         include_str!("../../../migrations/0006_reports.sql"),
     ),
+    (
+        "0007_privacy.sql",
+        include_str!("../../../migrations/0007_privacy.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -240,7 +240,8 @@ pub struct TaskNotice {
 }
 
 const SELECT: &str = "
-    SELECT t.*, cl.full_name AS client_name, c.visitor_name AS visitor_name,
+    SELECT t.*, CASE WHEN cl.restricted_at IS NULL THEN cl.full_name END AS client_name,
+           CASE WHEN cl.restricted_at IS NULL THEN c.visitor_name END AS visitor_name,
            a.display_name AS assignee_name, cb.display_name AS created_by_name,
            xb.display_name AS closed_by_name
       FROM tasks t

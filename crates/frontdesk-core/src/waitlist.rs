@@ -50,7 +50,7 @@ pub struct NewWaitlistEntry {
 }
 
 const SELECT: &str = "
-    SELECT w.*, c.full_name AS client_name, s.name AS service_name,
+    SELECT w.*, CASE WHEN c.restricted_at IS NULL THEN c.full_name ELSE '' END AS client_name, s.name AS service_name,
            s.duration_minutes AS duration, p.display_name AS provider_name
       FROM waitlist w
       JOIN clients c ON c.id = w.client_id

@@ -1,4 +1,5 @@
-//! The workload report as a PDF (printpdf 0.12).
+//! The workload report, and a client's copy of their data ([`render_client_export`]), as
+//! PDFs (printpdf 0.12).
 //!
 //! Text is shaped here ([`shape`]) rather than by printpdf, so Khmer, Vietnamese and Arabic
 //! names come out right, and each string carries its own text for copying and search.
@@ -7,6 +8,7 @@ use frontdesk_core::Report;
 use serde::{Deserialize, Serialize};
 
 mod charts;
+mod client_export;
 mod fonts;
 mod heatmap;
 mod logo;
@@ -15,6 +17,7 @@ mod report;
 pub mod shape;
 mod table;
 
+pub use client_export::render_client_export;
 pub use fonts::Face;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

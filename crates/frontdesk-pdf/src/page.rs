@@ -10,7 +10,7 @@ use printpdf::{
 };
 
 use crate::fonts::{Face, Subset};
-use crate::shape::{Line as ShapedLine, Shaper};
+use crate::shape::{reads_rtl, Line as ShapedLine, Shaper};
 use crate::{Error, Paper};
 
 /// An RGB colour, 0 to 1.
@@ -216,28 +216,101 @@ impl Doc {
     pub fn paragraph(&mut self, text: &str, style: Style) {
         let width = self.content_width();
         let line_h = style.size * 1.35;
-        let mut line = String::new();
-        let flush = |doc: &mut Doc, line: &str| {
-            doc.ensure(line_h);
-            doc.text(doc.left, doc.y + style.size, line, style, Align::Left);
-            doc.y += line_h;
-        };
-        for word in text.split(' ') {
-            let candidate = if line.is_empty() {
-                word.to_string()
+        for line in self.wrap(text, style, width) {
+            self.ensure(line_h);
+            self.text(self.left, self.y + style.size, &line, style, Align::Left);
+            self.y += line_h;
+        }
+    }
+
+    /// The width of `text` in points, without keeping its shapes for drawing.
+    pub fn width(&mut self, text: &str, style: Style) -> f32 {
+        self.shaper.width(text, style.bold) * style.size
+    }
+
+    /// `text` in lines no wider than `width`: broken at its line breaks, then between words,
+    /// and a word wider than a line between two of its clusters (Khmer writes words without
+    /// spaces between them; a web address has none either). Blank lines inside are kept,
+    /// trailing ones dropped: an empty text has no lines.
+    pub fn wrap(&mut self, text: &str, style: Style, width: f32) -> Vec<String> {
+        self.wrap_paragraphs(text, style, width)
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    /// Like [`Doc::wrap`], each line with the edge it is set against: the right one when its
+    /// paragraph reads right to left.
+    pub fn wrap_paragraphs(
+        &mut self,
+        text: &str,
+        style: Style,
+        width: f32,
+    ) -> Vec<(String, Align)> {
+        let mut lines = Vec::new();
+        for para in text.split('\n') {
+            // Tabs and other controls would draw as nothing or a box: a space stands in.
+            let para: String = para
+                .trim_end_matches('\r')
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let align = if reads_rtl(&para) {
+                Align::Right
             } else {
-                format!("{line} {word}")
+                Align::Left
             };
-            if !line.is_empty() && self.measure(&candidate, style) > width {
-                flush(self, &line);
-                line = word.to_string();
-            } else {
-                line = candidate;
+            let mut broken = Vec::new();
+            let mut line = String::new();
+            for word in para.split(' ') {
+                let candidate = if line.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{line} {word}")
+                };
+                if self.width(&candidate, style) <= width {
+                    line = candidate;
+                    continue;
+                }
+                if !line.is_empty() {
+                    broken.push(std::mem::take(&mut line));
+                }
+                line = self.break_word(word, style, width, &mut broken);
             }
+            broken.push(line);
+            lines.extend(broken.into_iter().map(|l| (l, align)));
         }
-        if !line.is_empty() {
-            flush(self, &line);
+        while lines.last().is_some_and(|(l, _)| l.trim().is_empty()) {
+            lines.pop();
         }
+        lines
+    }
+
+    /// Puts the lines of whole clusters of `word` that fill `width` into `lines`, and returns
+    /// the rest, which fits. A cluster wider than the line still gets one of its own.
+    fn break_word(
+        &mut self,
+        word: &str,
+        style: Style,
+        width: f32,
+        lines: &mut Vec<String>,
+    ) -> String {
+        let mut rest = word;
+        while self.width(rest, style) > width {
+            let starts = self.shaper.cluster_starts(rest, style.bold);
+            // Prefixes grow with the cut, so the longest that fits is found by bisection.
+            let fitting = starts.partition_point(|&cut| self.width(&rest[..cut], style) <= width);
+            let cut = match fitting.checked_sub(1).map(|i| starts[i]) {
+                Some(cut) => cut,
+                None => match starts.first() {
+                    Some(&cut) => cut,
+                    None => break,
+                },
+            };
+            lines.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        rest.to_string()
     }
 
     fn draw_line(&mut self, x: f32, y: f32, line: &ShapedLine, style: Style) {
@@ -464,12 +537,45 @@ impl Doc {
             secure: true,
             image_optimization: None,
         };
-        let bytes = doc.save(&opts, &mut warnings);
+        let mut bytes = doc.save(&opts, &mut warnings);
         if bytes.is_empty() {
             return Err(Error::Render("printpdf wrote nothing".into()));
         }
+        content_id(&mut bytes);
         Ok(bytes)
     }
+}
+
+/// printpdf names each file (the trailer's /ID) from a counter that runs on through the
+/// process, so a second PDF made of the same data in one process differs from the first. The
+/// names are replaced by a hash of everything before them, of the same length, so the
+/// cross-reference offsets stay right and the same data always gives the same bytes.
+fn content_id(bytes: &mut [u8]) {
+    const KEY: &[u8] = b"/ID[(";
+    const LEN: usize = 32;
+    let Some(start) = bytes.windows(KEY.len()).rposition(|w| w == KEY) else {
+        return;
+    };
+    let first = start + KEY.len();
+    let second = first + LEN + 2;
+    let shaped = bytes.len() > second + LEN
+        && bytes[first + LEN..second] == *b")("
+        && bytes[second + LEN] == b')';
+    if !shaped {
+        return;
+    }
+    // FNV-1a, twice with different starting values, for 128 bits.
+    let mut hashes: [u64; 2] = [0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142];
+    for &b in &bytes[..start] {
+        for h in &mut hashes {
+            *h = (*h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let id: Vec<u8> = (0..LEN)
+        .map(|i| b'A' + ((hashes[i / 16] >> ((i % 16) * 4)) & 0xf) as u8)
+        .collect();
+    bytes[first..first + LEN].copy_from_slice(&id);
+    bytes[second..second + LEN].copy_from_slice(&id);
 }
 
 /// Glyph ids were recorded as in the whole font; the embedded subsets number them anew.
@@ -510,5 +616,51 @@ fn pdf_text_string(text: &str) -> DictItem {
     DictItem::String {
         data,
         literal: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_breaks_between_words_then_between_clusters() {
+        let mut doc = Doc::new(Paper::A4);
+        let style = Style::new(8.0);
+        let words = "one two three four five six seven eight nine ten eleven twelve";
+        let lines = doc.wrap(words, style, 60.0);
+        assert!(lines.len() > 2, "{lines:?}");
+        assert_eq!(lines.join(" "), words);
+        for line in &lines {
+            assert!(doc.width(line, style) <= 60.0, "{line:?}");
+        }
+
+        // Khmer runs words together: it breaks between syllables, never after a coeng
+        // (U+17D2) or before a vowel sign, and nothing is lost.
+        let khmer = "ខ្ញុំចង់ប្តូរការណាត់ជួបរបស់ខ្ញុំទៅថ្ងៃសុក្រក្រោយព្រោះខ្ញុំមានការងារច្រើនណាស់";
+        let lines = doc.wrap(khmer, style, 50.0);
+        assert!(lines.len() > 2, "{lines:?}");
+        assert_eq!(lines.concat(), khmer);
+        for pair in lines.windows(2) {
+            let before = pair[0].chars().last().unwrap();
+            let after = pair[1].chars().next().unwrap();
+            assert_ne!(before, '\u{17D2}', "{lines:?}");
+            assert!(!('\u{17B6}'..='\u{17D3}').contains(&after), "{lines:?}");
+        }
+        for line in &lines {
+            assert!(doc.width(line, style) <= 50.0, "{line:?}");
+        }
+
+        // Line breaks are kept, blank lines inside too, trailing ones dropped.
+        assert_eq!(doc.wrap("a\n\nb\n\n", style, 100.0), vec!["a", "", "b"]);
+        assert!(doc.wrap("", style, 100.0).is_empty());
+        // Each paragraph keeps its own direction.
+        assert_eq!(
+            doc.wrap_paragraphs("Hello\nليلى حداد", style, 100.0),
+            vec![
+                ("Hello".to_string(), Align::Left),
+                ("ليلى حداد".to_string(), Align::Right)
+            ]
+        );
     }
 }

@@ -102,34 +102,7 @@ pub(crate) fn period(report: &Report) -> String {
 }
 
 fn cover(doc: &mut Doc, report: &Report, logo: Option<Logo>) {
-    let top = doc.y;
-    let mut x = doc.left;
-    let logo_h = 40.0;
-    if let Some(logo) = logo {
-        let w = (logo_h * logo.aspect).min(120.0);
-        let h = w / logo.aspect;
-        let id = doc.add_image(logo.image);
-        doc.image(&id, x, top + (logo_h - h) / 2.0, w, h);
-        x += w + 12.0;
-    }
-    let width = doc.right - x;
-    doc.text_fit(
-        x,
-        top + 18.0,
-        width,
-        &report.clinic_name,
-        Style::new(18.0).bold(),
-        Align::Left,
-    );
-    doc.text(
-        x,
-        top + 34.0,
-        "Workload report",
-        Style::new(11.0).color(ACCENT),
-        Align::Left,
-    );
-    doc.y = top + logo_h + 12.0;
-
+    title_block(doc, logo, &report.clinic_name, "Workload report");
     let zone: Option<Tz> = report.time_zone.parse().ok();
     let made = match zone {
         Some(tz) => report.made_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
@@ -146,7 +119,43 @@ fn cover(doc: &mut Doc, report: &Report, logo: Option<Logo>) {
         format!("Filters: {}", filters(report)),
         format!("Made {made} by {}", report.made_by),
     ];
-    for line in &lines {
+    cover_lines(doc, &lines);
+}
+
+/// The top of a first page: the logo if there is one, a title and what the document is.
+pub(crate) fn title_block(doc: &mut Doc, logo: Option<Logo>, title: &str, subtitle: &str) {
+    let top = doc.y;
+    let mut x = doc.left;
+    let logo_h = 40.0;
+    if let Some(logo) = logo {
+        let w = (logo_h * logo.aspect).min(120.0);
+        let h = w / logo.aspect;
+        let id = doc.add_image(logo.image);
+        doc.image(&id, x, top + (logo_h - h) / 2.0, w, h);
+        x += w + 12.0;
+    }
+    let width = doc.right - x;
+    doc.text_fit(
+        x,
+        top + 18.0,
+        width,
+        title,
+        Style::new(18.0).bold(),
+        Align::Left,
+    );
+    doc.text(
+        x,
+        top + 34.0,
+        subtitle,
+        Style::new(11.0).color(ACCENT),
+        Align::Left,
+    );
+    doc.y = top + logo_h + 12.0;
+}
+
+/// Small lines under the title block (what, when, by whom), then a rule.
+pub(crate) fn cover_lines(doc: &mut Doc, lines: &[String]) {
+    for line in lines {
         doc.text_fit(
             doc.left,
             doc.y + 8.0,
@@ -190,6 +199,7 @@ pub(crate) fn team_name(team: Role) -> &'static str {
         Role::Manager => "Manager",
         Role::Receptionist => "Front desk",
         Role::Clinician => "Clinician",
+        Role::Emergency => "Emergency access",
     }
 }
 

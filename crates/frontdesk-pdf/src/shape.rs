@@ -26,6 +26,9 @@ pub struct Glyph {
     /// The characters this glyph stands for in copied text (several for a ligature, none for
     /// the second glyph of a split vowel).
     pub text: String,
+    /// Where the glyph's cluster starts in the line's text, in bytes: a line may be broken
+    /// before a cluster, never inside one (a Khmer syllable, a letter and its marks).
+    pub cluster: usize,
 }
 
 /// A piece of the line in one face and one direction, with its glyphs in visual order.
@@ -76,6 +79,32 @@ impl Shaper {
         let line = Rc::new(self.shape_uncached(text, bold));
         self.lines.insert((text.to_string(), bold), line.clone());
         line
+    }
+
+    /// The advance of `text` in ems, without keeping its shapes: wrapping measures every
+    /// candidate line once, and only the lines it settles on are drawn.
+    pub fn width(&mut self, text: &str, bold: bool) -> f32 {
+        match self.lines.get(&(text.to_string(), bold)) {
+            Some(line) => line.width,
+            None => self.shape_uncached(text, bold).width,
+        }
+    }
+
+    /// The byte offsets where `text` may be broken inside a word: the starts of its clusters
+    /// after the first, ascending.
+    pub fn cluster_starts(&mut self, text: &str, bold: bool) -> Vec<usize> {
+        let line = self.shape_uncached(text, bold);
+        let mut starts: Vec<usize> = line
+            .runs
+            .iter()
+            .flat_map(|r| &r.glyphs)
+            .map(|g| g.cluster)
+            .filter(|&c| c > 0 && c < text.len() && text.is_char_boundary(c))
+            .filter(|&c| breakable_before(text, c))
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        starts
     }
 
     fn shape_uncached(&mut self, text: &str, bold: bool) -> Line {
@@ -176,6 +205,7 @@ impl Shaper {
                         x: *pen + pos.x_offset as f32 / upem,
                         y: pos.y_offset as f32 / upem,
                         text,
+                        cluster: range.start + info.cluster as usize,
                     });
                     *pen += pos.x_advance as f32 / upem;
                 }
@@ -187,7 +217,7 @@ impl Shaper {
                 if rtl {
                     chars.reverse();
                 }
-                for (_, c) in chars {
+                for (i, c) in chars {
                     let id = shaper_font.nominal_glyph(stand_in(c) as u32);
                     let id = id.map(|g| g.to_u32()).unwrap_or(0);
                     glyphs.push(Glyph {
@@ -195,6 +225,7 @@ impl Shaper {
                         x: *pen,
                         y: 0.0,
                         text: c.to_string(),
+                        cluster: range.start + i,
                     });
                     *pen += shaper_font.glyph_h_advance(harfrust::GlyphId::new(id)) as f32 / upem;
                 }
@@ -231,6 +262,27 @@ fn cluster_texts(piece: &str, clusters: impl Iterator<Item = usize>) -> Vec<Stri
             piece.get(c..end).unwrap_or_default().to_string()
         })
         .collect()
+}
+
+/// Whether a break before byte `at` keeps every character with its cluster, whatever the
+/// shaper's clusters say: never before a combining mark or joiner, nor after a Khmer coeng
+/// (it stacks the next consonant under the previous one) or a zero-width joiner.
+fn breakable_before(text: &str, at: usize) -> bool {
+    let next = text[at..].chars().next();
+    let prev = text[..at].chars().next_back();
+    match (prev, next) {
+        (Some(p), Some(n)) => {
+            harfrust::unicode::combining_class(n as u32) == 0
+                && !is_joiner(n)
+                && !matches!(p, '\u{17D2}' | '\u{200D}')
+        }
+        _ => false,
+    }
+}
+
+/// Whether a paragraph reads right to left: its first strong character is Arabic or Hebrew.
+pub(crate) fn reads_rtl(text: &str) -> bool {
+    unicode_bidi::get_base_direction(text) == unicode_bidi::Direction::Rtl
 }
 
 /// The line's runs of one direction, in visual order, as byte ranges of `text`.

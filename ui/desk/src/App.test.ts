@@ -10,7 +10,8 @@ import type { Call } from './bindings/Call';
 import type { Reply } from './bindings/Reply';
 import type { Task } from './bindings/Task';
 import type { Prefs } from './bindings/Prefs';
-import { doorReply, doorRequests, fakeDesk, readyStatus, session, taskRecord } from './test-helpers';
+import { resetOverdue } from './lib/overdue.svelte';
+import { doorReply, doorRequests, fakeDesk, privacyOverviewRecord, readyStatus, session, taskRecord } from './test-helpers';
 
 vi.mock('./lib/sound', () => ({ taskTone: vi.fn(), chime: vi.fn() }));
 
@@ -61,6 +62,7 @@ beforeEach(() => {
   nav.view = 'clients';
   nav.pending = {};
   resetNotices();
+  resetOverdue();
   myTasks.open = 0;
 });
 afterEach(() => {
@@ -159,5 +161,83 @@ describe('the desk', () => {
     render(App);
     await screen.findByRole('button', { name: /Tasks/ });
     expect(document.getElementById('nav-calendar')).toBeNull();
+  });
+});
+
+describe('privacy at the top of the desk', () => {
+  /** The emergency account while open: it reads what care needs and changes nothing. */
+  const emergency = {
+    ...session,
+    staff_id: '01HSTAFF0000000000000000EM',
+    login: 'emergency',
+    display_name: 'Emergency access',
+    role: 'emergency',
+    permissions: ['clinic_read', 'client_search', 'client_read', 'staff_read', 'own_account', 'chat_read', 'appointment_read', 'client_open_restricted'],
+  } as typeof session;
+  const admin = {
+    ...me,
+    role: 'admin',
+    permissions: [...me.permissions, 'report_read', 'staff_read', 'staff_manage', 'clinic_configure', 'audit_read', 'privacy_manage', 'client_erase'],
+  } as typeof session;
+
+  it('keeps a red banner up for the emergency account, and offers no screen it cannot use', async () => {
+    desk((c) => (c.call === 'status' ? { kind: 'status', data: readyStatus(emergency) } : undefined));
+    render(App);
+    const banner = await screen.findByTestId('emergency-banner');
+    expect(banner.textContent).toBe('Emergency access — everything you do is logged and the admins were told.');
+    expect(banner.getAttribute('role')).toBe('alert');
+    expect([...document.querySelectorAll('.topbar nav button')].map((b) => b.id)).toEqual(['nav-clients', 'nav-calendar', 'nav-chats']);
+    expect(screen.getByTestId('who').textContent).toContain('Emergency access');
+    // Nor does a screen it cannot use open by another way.
+    nav.view = 'staff';
+    await vi.waitFor(() => expect(document.querySelector('[data-screen="clients"]')).not.toBeNull());
+    expect(document.querySelector('[data-screen="staff"]')).toBeNull();
+  });
+
+  it('has no banner for anyone else', async () => {
+    desk();
+    render(App);
+    await screen.findByRole('button', { name: /Tasks/ });
+    expect(screen.queryByTestId('emergency-banner')).toBeNull();
+    expect(document.getElementById('nav-privacy')).toBeNull();
+    expect(document.getElementById('nav-audit')).toBeNull();
+  });
+
+  it('tells an admin at log-in what is late, on the Privacy button and in a banner that opens it', async () => {
+    const { calls } = desk((c) => {
+      if (c.call === 'status') return { kind: 'status', data: readyStatus(admin) };
+      if (c.call === 'door' && c.args.op === 'privacy_overview') {
+        return doorReply({ kind: 'privacy_overview', data: privacyOverviewRecord({ overdue_requests: 2, open_requests: 3, late_incident_notices: 1 }) });
+      }
+      if (c.call === 'door' && c.args.op === 'privacy_request_list') return doorReply({ kind: 'privacy_requests', data: [] });
+      return undefined;
+    });
+    render(App);
+    const count = await screen.findByTestId('privacy-late-count');
+    expect(count.textContent).toBe('3');
+    expect(document.getElementById('nav-privacy')!.textContent).toContain('3 items are late');
+    expect(document.getElementById('nav-audit')).not.toBeNull();
+    const banner = screen.getByTestId('privacy-late-banner');
+    expect(banner.textContent).toContain('2 data-subject requests are overdue.');
+    expect(banner.textContent).toContain("One incident's 72-hour notice to the authority is late.");
+    expect(doorRequests(calls, 'privacy_overview').length).toBeGreaterThanOrEqual(1);
+
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Open Privacy' }));
+    expect(nav.view).toBe('privacy');
+    await vi.waitFor(() => expect(screen.getByRole('tab', { name: /Requests/ }).getAttribute('aria-selected')).toBe('true'));
+    expect(screen.queryByTestId('privacy-late-banner')).toBeNull();
+  });
+
+  it('lets the banner be put off until the next log-in', async () => {
+    desk((c) => {
+      if (c.call === 'status') return { kind: 'status', data: readyStatus(admin) };
+      if (c.call === 'door' && c.args.op === 'privacy_overview') return doorReply({ kind: 'privacy_overview', data: privacyOverviewRecord({ overdue_requests: 1 }) });
+      return undefined;
+    });
+    render(App);
+    const banner = await screen.findByTestId('privacy-late-banner');
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Later' }));
+    expect(screen.queryByTestId('privacy-late-banner')).toBeNull();
+    expect(screen.getByTestId('privacy-late-count').textContent).toBe('1');
   });
 });

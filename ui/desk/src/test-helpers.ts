@@ -19,6 +19,9 @@ import type { Service } from './bindings/Service';
 import type { Measures } from './bindings/Measures';
 import type { Report } from './bindings/Report';
 import type { ReportFilter } from './bindings/ReportFilter';
+import type { Consent } from './bindings/Consent';
+import type { PrivacyRequest } from './bindings/PrivacyRequest';
+import type { PrivacyOverview } from './bindings/PrivacyOverview';
 
 /**
  * Replaces the desk: every `rpc` call is recorded (as a copy) and answered by `answer`.
@@ -112,6 +115,8 @@ export function clientRecord(over: Partial<Client> = {}): Client {
     updated_at: '2024-05-01T09:00:00Z',
     updated_by: session.staff_id,
     version: 1,
+    restricted_at: null,
+    erased_at: null,
     full_name: 'Sophea Chan',
     phones: ['+855 12 345 678'],
     email: null,
@@ -288,6 +293,58 @@ export function reportRecord(over: Partial<Report> = {}): Report {
     teams: [],
     buckets: [],
     heatmap: Array.from({ length: 7 }, () => Array<number>(24).fill(0)),
+    ...over,
+  };
+}
+
+/** One consent decision: a yes in person under the policy in force, unless `over` says otherwise. */
+export function consentRecord(over: Partial<Consent> = {}): Consent {
+  return {
+    purpose: 'reminder_sms',
+    given: true,
+    method: 'in_person',
+    recorded_by: '01HSTAFF000000000000000002',
+    recorded_by_name: 'Mony Keo',
+    at: '2026-02-01T03:00:00Z',
+    policy_version: '1',
+    text_shown: null,
+    policy_outdated: false,
+    awaiting_confirmation: false,
+    confirmed_at: null,
+    ...over,
+  };
+}
+
+/** An open access request that came in on 2 March 2026 (due 2 April). */
+export function privacyRequestRecord(over: Partial<PrivacyRequest> = {}): PrivacyRequest {
+  return {
+    id: '01HPREQ0000000000000000001',
+    client_id: null,
+    client_name: null,
+    kind: 'access',
+    requester: 'Sophea Chan <sophea@example.com>',
+    received_on: '2026-03-02',
+    due_on: '2026-04-02',
+    extended_to: null,
+    status: 'open',
+    note: '',
+    closed_at: null,
+    overdue: false,
+    created_at: '2026-03-02T03:00:00Z',
+    version: 1,
+    ...over,
+  };
+}
+
+/** Nothing late, nothing open, no emergency password sealed. */
+export function privacyOverviewRecord(over: Partial<PrivacyOverview> = {}): PrivacyOverview {
+  return {
+    overdue_requests: 0,
+    open_requests: 0,
+    open_incidents: 0,
+    late_incident_notices: 0,
+    last_retention_at: null,
+    break_glass: { sealed: false, open_until: null, last_opened_at: null },
     ...over,
   };
 }

@@ -862,6 +862,7 @@ fn consent(d: &Desk, client: &str, purpose: Purpose, given: bool) {
         &d.f,
         &d.reception,
         Request::ConsentSet {
+            text_shown: None,
             client_id: client.into(),
             purpose,
             given,

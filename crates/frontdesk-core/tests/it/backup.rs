@@ -94,6 +94,7 @@ fn backup_and_restore_round_trip_while_another_connection_writes() {
         .handle(
             &operator(),
             Request::AuditList {
+                filter: Default::default(),
                 before_seq: None,
                 limit: Some(5)
             }
@@ -166,6 +167,7 @@ fn restore_over_an_existing_database_moves_it_aside_and_checks_first() {
         .handle(
             &operator(),
             Request::AuditList {
+                filter: Default::default(),
                 before_seq: None,
                 limit: Some(3),
             },

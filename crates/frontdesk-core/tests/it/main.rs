@@ -11,6 +11,7 @@ mod clients;
 mod devices;
 mod keys;
 mod permissions;
+mod privacy;
 mod reports;
 mod routing;
 mod search;

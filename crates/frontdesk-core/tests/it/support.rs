@@ -132,6 +132,7 @@ impl Fixture {
             .handle(
                 &operator(),
                 Request::AuditList {
+                    filter: Default::default(),
                     before_seq: None,
                     limit: Some(200),
                 },

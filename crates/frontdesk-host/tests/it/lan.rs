@@ -141,6 +141,7 @@ impl Site {
             .handle(
                 &operator(),
                 Request::AuditList {
+                    filter: Default::default(),
                     before_seq: None,
                     limit: Some(200),
                 },
@@ -293,6 +294,7 @@ fn a_paired_desk_logs_in_and_uses_the_door_and_the_audit_names_it() {
     // Permissions are the host's: a receptionist may not list the audit log from any desk.
     let e = desk
         .door(Request::AuditList {
+            filter: Default::default(),
             before_seq: None,
             limit: None,
         })

@@ -179,6 +179,7 @@ fn a_due_reminder_goes_out_by_sms_and_email_only_where_the_client_consented() {
                 ok(
                     &clinic,
                     Request::ConsentSet {
+                        text_shown: None,
                         client_id: c.client.id.clone(),
                         purpose,
                         given: true,

@@ -1,6 +1,7 @@
 //! The report PDF read back with independent tools: poppler (pdftotext, pdftoppm, pdfinfo)
 //! for text, pages and pixels, HarfBuzz's hb-shape for the glyphs, lopdf for the streams.
 
+mod client_export;
 mod known_answers;
 mod logo;
 mod pages;

@@ -87,10 +87,11 @@ fn team(role: Role) -> &'static str {
         Role::Manager => "Manager",
         Role::Receptionist => "Front desk",
         Role::Clinician => "Clinician",
+        Role::Emergency => "Emergency access",
     }
 }
 
-fn size(bytes: &[u8]) -> (f64, f64) {
+pub fn size(bytes: &[u8]) -> (f64, f64) {
     let field = pdfinfo(bytes, "Page size:");
     let mut nums = field
         .split_whitespace()

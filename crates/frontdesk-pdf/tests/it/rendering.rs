@@ -5,14 +5,14 @@ use frontdesk_pdf::Paper;
 
 use crate::support::{file, pdf, report, run};
 
-const DPI: f32 = 100.0;
+pub const DPI: f32 = 100.0;
 
 /// A box in points from the page's top-left corner: x0, y0, x1, y1.
-type Area = (f32, f32, f32, f32);
+pub type Area = (f32, f32, f32, f32);
 
-struct Page {
-    width: usize,
-    height: usize,
+pub struct Page {
+    pub width: usize,
+    pub height: usize,
     rgb: Vec<u8>,
 }
 
@@ -23,7 +23,7 @@ impl Page {
     }
 
     /// Pixels in a box given in points that satisfy `pred`.
-    fn count(&self, b: Area, pred: impl Fn((u8, u8, u8)) -> bool) -> usize {
+    pub fn count(&self, b: Area, pred: impl Fn((u8, u8, u8)) -> bool) -> usize {
         let px = |v: f32| (v * DPI / 72.0).round().max(0.0) as usize;
         let (x0, y0) = (px(b.0), px(b.1));
         let (x1, y1) = (px(b.2).min(self.width), px(b.3).min(self.height));
@@ -40,7 +40,7 @@ impl Page {
 }
 
 /// Ink: darker than any of the pale fills behind text (row stripes, tiles, headers).
-fn dark(p: (u8, u8, u8)) -> bool {
+pub fn dark(p: (u8, u8, u8)) -> bool {
     u16::from(p.0) + u16::from(p.1) + u16::from(p.2) < 500
 }
 
@@ -53,7 +53,7 @@ fn near(target: (u8, u8, u8)) -> impl Fn((u8, u8, u8)) -> bool {
     }
 }
 
-fn rasterise(pdf: &[u8], page: usize) -> (Page, String) {
+pub fn rasterise(pdf: &[u8], page: usize) -> (Page, String) {
     let f = file(pdf, ".pdf");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("page");
@@ -96,7 +96,7 @@ fn rasterise(pdf: &[u8], page: usize) -> (Page, String) {
 }
 
 /// Word boxes from `pdftotext -bbox`, in points from the top-left corner.
-fn words(pdf: &[u8], page: usize) -> Vec<(String, Area)> {
+pub fn words(pdf: &[u8], page: usize) -> Vec<(String, Area)> {
     let f = file(pdf, ".pdf");
     let p = page.to_string();
     let html = run(

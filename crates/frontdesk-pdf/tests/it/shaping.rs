@@ -92,7 +92,7 @@ fn the_pdf_draws_hb_shapes_glyphs() {
     }
 }
 
-fn face_resource(face: Face) -> &'static str {
+pub fn face_resource(face: Face) -> &'static str {
     match face {
         Face::Sans => "FSans",
         Face::SansBold => "FSansBold",

@@ -2,4 +2,21 @@
 import type { ConsentMethod } from "./ConsentMethod";
 import type { Purpose } from "./Purpose";
 
-export type Consent = { purpose: Purpose, given: boolean, method: ConsentMethod, recorded_by: string | null, recorded_by_name: string | null, at: string, };
+export type Consent = { purpose: Purpose, given: boolean, method: ConsentMethod, recorded_by: string | null, recorded_by_name: string | null, at: string, 
+/**
+ * The privacy policy version in force when the client decided.
+ */
+policy_version: string | null, 
+/**
+ * What the client was shown or told when they decided.
+ */
+text_shown: string | null, 
+/**
+ * The policy changed since: the client may be asked again.
+ */
+policy_outdated: boolean, 
+/**
+ * A newsletter "yes" waiting for the client to confirm their email address (double
+ * opt-in): not in force until confirmed.
+ */
+awaiting_confirmation: boolean, confirmed_at: string | null, };

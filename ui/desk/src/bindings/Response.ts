@@ -2,10 +2,12 @@
 import type { Appointment } from "./Appointment";
 import type { AppointmentSaved } from "./AppointmentSaved";
 import type { AuditRecord } from "./AuditRecord";
+import type { BreakGlassSealed } from "./BreakGlassSealed";
 import type { Calendar } from "./Calendar";
 import type { ChatMessage } from "./ChatMessage";
 import type { ChatSettings } from "./ChatSettings";
 import type { Client } from "./Client";
+import type { ClientExport } from "./ClientExport";
 import type { ClientPage } from "./ClientPage";
 import type { ClientSaved } from "./ClientSaved";
 import type { ClinicInfo } from "./ClinicInfo";
@@ -15,18 +17,27 @@ import type { Conversation } from "./Conversation";
 import type { ConversationSummary } from "./ConversationSummary";
 import type { DemoSummary } from "./DemoSummary";
 import type { Device } from "./Device";
+import type { ErasureOutcome } from "./ErasureOutcome";
 import type { FreeSlot } from "./FreeSlot";
 import type { HistoryEntry } from "./HistoryEntry";
+import type { Incident } from "./Incident";
+import type { NewsletterSubscriber } from "./NewsletterSubscriber";
 import type { PairingCode } from "./PairingCode";
+import type { PolicyVersion } from "./PolicyVersion";
 import type { Prefs } from "./Prefs";
+import type { PrivacyOverview } from "./PrivacyOverview";
+import type { PrivacyRequest } from "./PrivacyRequest";
+import type { PrivacySettings } from "./PrivacySettings";
 import type { ReminderSettings } from "./ReminderSettings";
 import type { Report } from "./Report";
+import type { RetentionRun } from "./RetentionRun";
 import type { Room } from "./Room";
 import type { RoutingSettings } from "./RoutingSettings";
 import type { ScheduleException } from "./ScheduleException";
 import type { Service } from "./Service";
 import type { Staff } from "./Staff";
 import type { Task } from "./Task";
+import type { Tombstone } from "./Tombstone";
 import type { TotpEnrollment } from "./TotpEnrollment";
 import type { VerifyReport } from "./VerifyReport";
 import type { WaitlistEntry } from "./WaitlistEntry";
@@ -35,4 +46,4 @@ export type Response = { "kind": "clinic", "data": ClinicInfo } | { "kind": "cli
 /**
  * Present when TOTP was just enrolled: show it once.
  */
-totp: TotpEnrollment | null, } } | { "kind": "totp", "data": TotpEnrollment } | { "kind": "audit_records", "data": Array<AuditRecord> } | { "kind": "audit_report", "data": VerifyReport } | { "kind": "backup_written", "data": { path: string, bytes: number, } } | { "kind": "demo", "data": DemoSummary } | { "kind": "chat_settings", "data": ChatSettings } | { "kind": "conversations", "data": Array<ConversationSummary> } | { "kind": "conversation", "data": Conversation } | { "kind": "chat_message", "data": ChatMessage } | { "kind": "tasks", "data": Array<Task> } | { "kind": "task", "data": Task } | { "kind": "routing", "data": RoutingSettings } | { "kind": "prefs", "data": Prefs } | { "kind": "devices", "data": Array<Device> } | { "kind": "device", "data": Device } | { "kind": "pairing_code", "data": PairingCode } | { "kind": "services", "data": Array<Service> } | { "kind": "service", "data": Service } | { "kind": "rooms", "data": Array<Room> } | { "kind": "room", "data": Room } | { "kind": "schedule_exceptions", "data": Array<ScheduleException> } | { "kind": "schedule_exception", "data": ScheduleException } | { "kind": "calendar", "data": Calendar } | { "kind": "appointment", "data": Appointment } | { "kind": "appointments", "data": Array<Appointment> } | { "kind": "appointment_saved", "data": AppointmentSaved } | { "kind": "conflicts", "data": Array<Conflict> } | { "kind": "free_slot", "data": FreeSlot | null } | { "kind": "waitlist", "data": Array<WaitlistEntry> } | { "kind": "waitlist_entry", "data": WaitlistEntry } | { "kind": "consents", "data": Array<Consent> } | { "kind": "reminder_settings", "data": ReminderSettings } | { "kind": "report", "data": Report } | { "kind": "done" };
+totp: TotpEnrollment | null, } } | { "kind": "totp", "data": TotpEnrollment } | { "kind": "audit_records", "data": Array<AuditRecord> } | { "kind": "audit_report", "data": VerifyReport } | { "kind": "backup_written", "data": { path: string, bytes: number, } } | { "kind": "demo", "data": DemoSummary } | { "kind": "chat_settings", "data": ChatSettings } | { "kind": "conversations", "data": Array<ConversationSummary> } | { "kind": "conversation", "data": Conversation } | { "kind": "chat_message", "data": ChatMessage } | { "kind": "tasks", "data": Array<Task> } | { "kind": "task", "data": Task } | { "kind": "routing", "data": RoutingSettings } | { "kind": "prefs", "data": Prefs } | { "kind": "devices", "data": Array<Device> } | { "kind": "device", "data": Device } | { "kind": "pairing_code", "data": PairingCode } | { "kind": "services", "data": Array<Service> } | { "kind": "service", "data": Service } | { "kind": "rooms", "data": Array<Room> } | { "kind": "room", "data": Room } | { "kind": "schedule_exceptions", "data": Array<ScheduleException> } | { "kind": "schedule_exception", "data": ScheduleException } | { "kind": "calendar", "data": Calendar } | { "kind": "appointment", "data": Appointment } | { "kind": "appointments", "data": Array<Appointment> } | { "kind": "appointment_saved", "data": AppointmentSaved } | { "kind": "conflicts", "data": Array<Conflict> } | { "kind": "free_slot", "data": FreeSlot | null } | { "kind": "waitlist", "data": Array<WaitlistEntry> } | { "kind": "waitlist_entry", "data": WaitlistEntry } | { "kind": "consents", "data": Array<Consent> } | { "kind": "reminder_settings", "data": ReminderSettings } | { "kind": "report", "data": Report } | { "kind": "csv", "data": string } | { "kind": "newsletter_audience", "data": Array<NewsletterSubscriber> } | { "kind": "privacy_settings", "data": PrivacySettings } | { "kind": "policies", "data": Array<PolicyVersion> } | { "kind": "client_export", "data": ClientExport } | { "kind": "erasure", "data": ErasureOutcome } | { "kind": "tombstones", "data": Array<Tombstone> } | { "kind": "privacy_requests", "data": Array<PrivacyRequest> } | { "kind": "privacy_request", "data": PrivacyRequest } | { "kind": "incidents", "data": Array<Incident> } | { "kind": "incident", "data": Incident } | { "kind": "retention", "data": RetentionRun } | { "kind": "privacy_overview", "data": PrivacyOverview } | { "kind": "break_glass_sealed", "data": BreakGlassSealed } | { "kind": "done" };

@@ -4,7 +4,10 @@ import type { Open } from '../bindings/Open';
 import type { TaskScope } from '../bindings/TaskScope';
 import type { BookingPrefill } from './appointments';
 
-export type View = 'clients' | 'calendar' | 'chats' | 'tasks' | 'reports' | 'staff' | 'settings';
+export type View = 'clients' | 'calendar' | 'chats' | 'tasks' | 'reports' | 'privacy' | 'audit' | 'staff' | 'settings';
+
+/** The Privacy screen's tabs. */
+export type PrivacyTab = 'overview' | 'requests' | 'incidents' | 'retention' | 'erasures' | 'newsletter';
 
 export interface Pending {
   client?: string;
@@ -18,6 +21,10 @@ export interface Pending {
   book?: BookingPrefill;
   /** One appointment, on its date in the calendar. */
   appointment?: { id: string; date: string };
+  /** The Privacy screen, on this tab. */
+  privacyTab?: PrivacyTab;
+  /** The audit log, narrowed to one record or one staff member. */
+  audit?: { target_id?: string; staff_id?: string };
 }
 
 class NavState {

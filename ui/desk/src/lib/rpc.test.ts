@@ -187,3 +187,20 @@ describe('a held change when the host forgot the session', () => {
     expect(pending.count).toBe(0);
   });
 });
+
+describe('which requests only read', () => {
+  it('counts the privacy lists, the overview and the exports as reads, and erasing or opening a record as changes', async () => {
+    host(() => 'lan.unreachable');
+    app.status = readyStatus(session, down);
+    void door({ op: 'privacy_overview' }, 'privacy_overview').catch(() => {});
+    void door({ op: 'newsletter_audience' }, 'newsletter_audience').catch(() => {});
+    void door({ op: 'audit_export', args: { filter: { staff_id: null, target_id: null, action: null, from: null, to: null } } }, 'csv').catch(() => {});
+    void door({ op: 'privacy_request_list' }, 'privacy_requests').catch(() => {});
+    await vi.waitFor(() => expect(pending.count).toBe(4));
+    expect(pending.changes).toBe(0);
+    void door({ op: 'client_erase', args: { id: '01HCLIENT00000000000000001', totp: '123456', request_id: null } }, 'erasure').catch(() => {});
+    void door({ op: 'restricted_open', args: { id: '01HCLIENT00000000000000001', reason: 'Allergies' } }, 'client').catch(() => {});
+    await vi.waitFor(() => expect(pending.count).toBe(6));
+    expect(pending.changes).toBe(2);
+  });
+});

@@ -74,7 +74,9 @@ const UNDELIVERED = new Set<string>(['lan.unreachable', 'lan.timeout']);
 /** The host no longer knows the session the request was made in. */
 const FORGOTTEN = new Set<string>(['auth.session_expired', 'desk.not_logged_in']);
 /** Requests that only read: a screen asks again, so they are not kept for a later session. */
-const READ = /_(get|list|search|history|conversations|verify|calendar|check|next_free|appointments|no_shows|matches)$|^report_make$/;
+// (`_export`: the audit log as CSV and a client's export read only, though both are audited;
+// `_audience` and `_overview`: the newsletter's confirmed addresses, the privacy overview.)
+const READ = /_(get|list|search|history|conversations|verify|calendar|check|next_free|appointments|no_shows|matches|audience|overview|export)$|^report_make$/;
 
 type Box = { reply?: Promise<Reply> };
 interface Sleeper {
