@@ -315,40 +315,6 @@ pub(crate) fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Removes the records older than `before` (a UTC stamp), oldest first, after moving the
-/// anchor to the last one removed. Returns how many went.
-#[allow(dead_code)] // kept for audit retention; see privacy/retention.rs
-pub(crate) fn prune_before(conn: &Connection, before: &str, at: DateTime<Utc>) -> Result<i64> {
-    // Only the unbroken run of old records at the start goes: a record stamped out of order
-    // never tears a hole in the chain.
-    let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit
-              WHERE seq < coalesce((SELECT min(seq) FROM audit WHERE at >= ?1),
-                                   (SELECT max(seq) + 1 FROM audit))
-              ORDER BY seq DESC LIMIT 1",
-            [before],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((through, hash)) = last else {
-        return Ok(0);
-    };
-    let anchored: i64 = conn
-        .query_row("SELECT through_seq FROM audit_anchor", [], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    if through <= anchored {
-        return Ok(0);
-    }
-    conn.execute(
-        "INSERT INTO audit_anchor (one, through_seq, hash, at) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (one) DO UPDATE SET through_seq = ?1, hash = ?2, at = ?3",
-        params![through, hash, crate::clock::stamp(at)],
-    )?;
-    Ok(conn.execute("DELETE FROM audit WHERE seq <= ?1", [through])? as i64)
-}
-
 /// Records as CSV for the audit viewer's export: UTF-8 with a BOM (spreadsheets then read it
 /// as UTF-8). The fields are ids and codes, never user text.
 pub(crate) fn csv(records: &[Record]) -> String {

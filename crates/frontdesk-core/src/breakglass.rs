@@ -58,7 +58,10 @@ pub struct PrivacyOverview {
     pub break_glass: BreakGlassState,
 }
 
-fn emergency_row(conn: &Connection) -> Result<Option<(String, bool, String, Option<String>)>> {
+/// The emergency account's id, active flag, password hash and open-until time.
+type EmergencyRow = (String, bool, String, Option<String>);
+
+fn emergency_row(conn: &Connection) -> Result<Option<EmergencyRow>> {
     Ok(conn
         .query_row(
             "SELECT id, active, password_hash, break_glass_until FROM staff WHERE break_glass = 1",

@@ -110,7 +110,7 @@ pub(crate) fn make(
         made_by: made_by.to_string(),
         history: clients::history(conn, client_id)?,
         consents: consents::list(conn, client_id)?,
-        requests: requests::for_client(conn, client_id)?,
+        requests: requests::for_client(conn, client_id, ctx.today())?,
         access_log: access_log(conn, &targets)?,
         client,
         appointments,
@@ -147,6 +147,6 @@ fn access_log(conn: &Connection, targets: &[String]) -> Result<Vec<AccessRecord>
             out.push(row?);
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|r| std::cmp::Reverse(r.0));
     Ok(out.into_iter().map(|(_, r)| r).collect())
 }

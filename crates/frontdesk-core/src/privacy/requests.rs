@@ -149,8 +149,11 @@ pub(crate) fn list(conn: &Connection, today: NaiveDate) -> Result<Vec<PrivacyReq
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub(crate) fn for_client(conn: &Connection, client: &str) -> Result<Vec<PrivacyRequest>> {
-    let today = chrono::Utc::now().date_naive();
+pub(crate) fn for_client(
+    conn: &Connection,
+    client: &str,
+    today: NaiveDate,
+) -> Result<Vec<PrivacyRequest>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE r.client_id = ?1 ORDER BY r.seq"))?;
     let rows = st.query_map([client], |r| read(r, today))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

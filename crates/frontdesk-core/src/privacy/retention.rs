@@ -139,8 +139,8 @@ pub(crate) fn run(conn: &Connection, now: DateTime<Utc>) -> Result<RetentionRun>
         }
     }
 
-    // The audit log is kept whole for now: pruning it past `audit_years` (with the chain
-    // anchored, audit::prune_before) is not switched on until it is proven on real clinics.
+    // The audit log is kept whole: removing records past `audit_years` is not built yet
+    // (the anchor in audit::verify is where it will start from).
     out.sent_messages = conn.execute(
         "DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ?1 AND kind IN ('sms', 'email')",
         [clock::stamp(now - Duration::days(7))],
