@@ -71,7 +71,22 @@ const shown = async (d, css, ms = 15_000) => {
 };
 const screen = (d, name, ms) => shown(d, `[data-screen="${name}"]`, ms);
 const all = (d, css) => d.findElements(By.css(css));
-const click = async (d, css) => (await shown(d, css)).click();
+// The settings screen grows while its sections load; a click aimed before the layout settles
+// lands beside the button (WebKitWebDriver does not report that), so wait for the element to
+// stop moving and bring it to the middle of the window first.
+async function click(d, css) {
+  const el = await shown(d, css);
+  const where = () => d.executeScript('const r = arguments[0].getBoundingClientRect(); return [r.x, r.y + scrollY, r.width, r.height].join();', el);
+  let before = await where();
+  for (let i = 0; i < 20; i++) {
+    await sleep(150);
+    const now = await where();
+    if (now === before) break;
+    before = now;
+  }
+  await d.executeScript('arguments[0].scrollIntoView({ block: "center", inline: "nearest" });', el);
+  await el.click();
+}
 const text = async (d, css) => (await shown(d, css)).getText();
 async function type(d, css, value) {
   const el = await shown(d, css);
