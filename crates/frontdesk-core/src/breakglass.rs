@@ -4,7 +4,8 @@
 //! account stays inactive. Logging in with it opens it for `break_glass_minutes`: it may then
 //! read what care needs (restricted records too, with a reason) and change nothing. Opening
 //! it is audited and sends every admin an urgent task, so their desks pop up. When its time is
-//! up it closes on its next request (or the next nightly job) and its password is spent.
+//! up it closes on its next request (or within a minute, by the host's privacy clock) and its
+//! password is spent.
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;

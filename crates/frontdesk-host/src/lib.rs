@@ -1,8 +1,8 @@
 //! The clinic host's runtime around the core: the outbound relay link, the SMS sender, the
-//! routing clock, the checkpoint clock, the LAN service for the clinic's other desks, and
-//! optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and the
-//! headless `frontdesk-admin serve` both start it with [`Host::start`]. A desk connected to a
-//! host uses [`lan::LanClient`] instead.
+//! routing, reminder, retention and checkpoint clocks, the LAN service for the clinic's other
+//! desks, and optionally a relay of its own (for a LAN, a kiosk or the demo). The desk app and
+//! the headless `frontdesk-admin serve` both start it with [`Host::start`]. A desk connected to
+//! a host uses [`lan::LanClient`] instead.
 //!
 //! The core stays free of network code: the host moves frames between the relay and
 //! `Clinic::ingest` / the outbox, and acknowledges to the relay only after the core's commit.
@@ -17,6 +17,7 @@ mod link;
 mod mail;
 mod memory;
 mod reminders;
+mod retention;
 mod routing;
 mod sms;
 mod status;
@@ -96,6 +97,7 @@ impl Host {
         runtime.spawn(mail::run(clinic.clone(), events));
         runtime.spawn(routing::run(clinic.clone()));
         runtime.spawn(reminders::run(clinic.clone()));
+        runtime.spawn(retention::run(clinic.clone()));
         runtime.spawn(checkpoint::run(clinic));
         Ok(Host {
             runtime: Some(runtime),

@@ -154,8 +154,8 @@ pub(crate) fn run(conn: &Connection, now: DateTime<Utc>) -> Result<RetentionRun>
 }
 
 impl crate::clinic::Clinic {
-    /// The host calls this every hour; it runs the job once a day (see `EVERY_HOURS`) and
-    /// closes an emergency account whose time is up. Returns the run when one happened.
+    /// The host calls this every minute; it closes an emergency account whose time is up and
+    /// runs the job once a day (see `EVERY_HOURS`). Returns the run when one happened.
     pub fn retention_tick(&self) -> Result<Option<RetentionRun>> {
         self.close_break_glass()?;
         let now = self.now();

@@ -6,6 +6,7 @@ mod embedded;
 mod faults;
 mod lan;
 mod reminders;
+mod retention;
 mod routing;
 mod sms;
 mod support;
