@@ -38,6 +38,7 @@ widget:
 bench: setup ui widget
 	cargo bench -p frontdesk-core --features bench-plaintext --bench clinic
 	cargo bench -p frontdesk-core --bench appointments
+	cargo bench -p frontdesk-core --bench privacy
 	FRONTDESK_BENCH_REPORT_OUT=$(CARGO_TARGET_DIR)/bench-report-year.json cargo bench -p frontdesk-core --bench reports
 	FRONTDESK_BENCH_REPORT=$(CARGO_TARGET_DIR)/bench-report-year.json cargo bench -p frontdesk-pdf --bench render
 	cargo build --release -p frontdesk -p frontdesk-admin
