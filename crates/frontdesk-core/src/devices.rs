@@ -251,8 +251,10 @@ impl Clinic {
         let found: Option<(String, String, String, Option<String>, i64)> = if slot.len() == 1 {
             self.db()
                 .query_row(
+                    // rowid breaks a tie: two codes made within one clock tick (a used one
+                    // and a new one in its freed slot) must still resolve to the newer.
                     "SELECT id, secret, expires_at, used_at, failures FROM pairing_codes
-                     WHERE slot = ?1 ORDER BY created_at DESC LIMIT 1",
+                     WHERE slot = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
                     [&slot],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
