@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{ms, percentile, timed, BenchClinic, PASSWORD};
+use support::{busy_year, ms, percentile, timed, BenchClinic};
 
 use criterion::Criterion;
 use frontdesk_core::*;
@@ -85,26 +85,7 @@ fn setup() -> World {
         workstation: "bench".into(),
     };
     let t = Instant::now();
-    let Response::Demo(summary) = clinic
-        .handle(
-            &who,
-            Request::DemoGenerate(DemoSpec {
-                clients: CLIENTS,
-                seed: Some(9),
-                staff_password: Secret::new(PASSWORD),
-                appointment_days: Some(365),
-                history: Some(HistorySpec {
-                    days: 365,
-                    chats_per_day: 110,
-                    messages_per_chat: 25,
-                    tasks_per_day: 27,
-                }),
-            }),
-        )
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let summary = busy_year(&clinic, &who, CLIENTS, 9);
     let desk_key = clinic.site_config().unwrap().desk_key;
     let mut seq = 0;
     let mut writers = vec![];

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{ms, percentile, timed, BenchClinic, PASSWORD};
+use support::{busy_year, ms, percentile, timed, BenchClinic, PASSWORD};
 
 use chrono::NaiveDate;
 use criterion::Criterion;
@@ -46,26 +46,7 @@ fn setup() -> World {
             .unwrap();
     }
     let t = Instant::now();
-    let Response::Demo(summary) = clinic
-        .handle(
-            &who,
-            Request::DemoGenerate(DemoSpec {
-                clients: 2_000,
-                seed: Some(8),
-                staff_password: Secret::new(PASSWORD),
-                appointment_days: Some(365),
-                history: Some(HistorySpec {
-                    days: 365,
-                    chats_per_day: 110,
-                    messages_per_chat: 25,
-                    tasks_per_day: 27,
-                }),
-            }),
-        )
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let summary = busy_year(&clinic, &who, 2_000, 8);
     let Response::Clinic(info) = clinic.handle(&who, Request::ClinicGet).unwrap() else {
         unreachable!()
     };

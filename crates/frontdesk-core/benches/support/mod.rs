@@ -83,3 +83,36 @@ impl BenchClinic {
         frontdesk_core::Clinic::open_as_operator(&self.path, PASSPHRASE, self.options()).unwrap()
     }
 }
+
+/// Fills a clinic with `clients` demo clients and one busy year: 110 website chats a day of
+/// 25 messages each (about 1,000,000 messages), 27 tasks a day, and a year of appointments.
+#[allow(dead_code)] // not every benchmark needs a busy year
+pub fn busy_year(
+    clinic: &frontdesk_core::Clinic,
+    who: &frontdesk_core::Principal,
+    clients: u32,
+    seed: u64,
+) -> frontdesk_core::DemoSummary {
+    use frontdesk_core::{DemoSpec, HistorySpec, Request, Response, Secret};
+    let r = clinic
+        .handle(
+            who,
+            Request::DemoGenerate(DemoSpec {
+                clients,
+                seed: Some(seed),
+                staff_password: Secret::new(PASSWORD),
+                appointment_days: Some(365),
+                history: Some(HistorySpec {
+                    days: 365,
+                    chats_per_day: 110,
+                    messages_per_chat: 25,
+                    tasks_per_day: 27,
+                }),
+            }),
+        )
+        .unwrap();
+    match r {
+        Response::Demo(summary) => summary,
+        _ => unreachable!(),
+    }
+}
