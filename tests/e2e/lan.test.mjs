@@ -71,20 +71,27 @@ const shown = async (d, css, ms = 15_000) => {
 };
 const screen = (d, name, ms) => shown(d, `[data-screen="${name}"]`, ms);
 const all = (d, css) => d.findElements(By.css(css));
-// The settings screen grows while its sections load; a click aimed before the layout settles
-// lands beside the button (WebKitWebDriver does not report that), so wait for the element to
-// stop moving and bring it to the middle of the window first.
+// Screens grow while their parts load (the settings' sections, the hosts found on the LAN),
+// and WebKitWebDriver clicks where the element was, without saying when something else was
+// there by then. So a click waits until the element has stopped moving and is the thing at
+// its own centre.
 async function click(d, css) {
   const el = await shown(d, css);
-  const where = () => d.executeScript('const r = arguments[0].getBoundingClientRect(); return [r.x, r.y + scrollY, r.width, r.height].join();', el);
-  let before = await where();
-  for (let i = 0; i < 20; i++) {
+  await d.executeScript('arguments[0].scrollIntoView({ block: "center", inline: "nearest" });', el);
+  const probe = () =>
+    d.executeScript(
+      `const el = arguments[0], r = el.getBoundingClientRect();
+       const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+       return [r.x, r.y, r.width, r.height, !!hit && el.contains(hit)].join();`,
+      el,
+    );
+  let before = await probe();
+  for (let i = 0; i < 40; i++) {
     await sleep(150);
-    const now = await where();
-    if (now === before) break;
+    const now = await probe();
+    if (now === before && now.endsWith('true')) break;
     before = now;
   }
-  await d.executeScript('arguments[0].scrollIntoView({ block: "center", inline: "nearest" });', el);
   await el.click();
 }
 const text = async (d, css) => (await shown(d, css)).getText();
@@ -164,8 +171,31 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+// A failing step says what each window showed at that moment: its screens, and what they said.
+async function showing(d) {
+  if (!d) return 'no window';
+  return d
+    .executeScript(
+      `const screens = [...document.querySelectorAll('[data-screen]')].map((e) => e.dataset.screen).join(' > ');
+       const said = [...document.querySelectorAll('[role=alert], [data-field-error], [role=status]')]
+         .map((e) => e.textContent.trim()).filter(Boolean).join(' | ');
+       return 'screen ' + (screens || 'none') + (said ? '; says: ' + said : '');`,
+    )
+    .catch((e) => `unreadable (${e.message.split('\n')[0]})`);
+}
+function story(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      e.message += `\n  host: ${await showing(host)}\n  desk: ${await showing(desk)}`;
+      throw e;
+    }
+  });
+}
+
 let code;
-test('the host desk opens, and its admin makes a pairing code with a QR code', async () => {
+story('the host desk opens, and its admin makes a pairing code with a QR code', async () => {
   await openHost();
   await click(host, '#nav-settings');
   await screen(host, 'desks');
@@ -178,11 +208,12 @@ test('the host desk opens, and its admin makes a pairing code with a QR code', a
   assert.ok((await all(host, '[data-testid="pairing-countdown"]')).length > 0, 'the time left');
 });
 
-test('a second PC pairs with the code and its receptionist logs in there', async () => {
+story('a second PC pairs with the code and its receptionist logs in there', async () => {
   desk = await session(DESK_DRIVER, deskArgs);
   await screen(desk, 'setup', 30_000);
   await click(desk, '#setup-mode-connect');
   await screen(desk, 'connect');
+  await shown(desk, 'section.found[aria-busy="false"]', 10_000);
   await type(desk, '#connect-address', `127.0.0.1:${port}`);
   await type(desk, '#connect-code', 'ZZZ-ZZZ-ZZZ');
   await click(desk, '#connect-submit');
@@ -198,7 +229,7 @@ test('a second PC pairs with the code and its receptionist logs in there', async
   await host.wait(async () => (await host.findElement(By.css('[data-testid="devices"]')).getText().catch(() => '')).includes(DESK_NAME), 15_000, 'the device list shows the new desk');
 });
 
-test('a task given at the host pops up on the connected desk only', async () => {
+story('a task given at the host pops up on the connected desk only', async () => {
   const hostPid = pidOf(hostDb);
   const deskPid = pidOf(join(dirname(deskDb), 'clinic.db'));
   assert.ok(hostPid && deskPid && hostPid !== deskPid, `two app processes (${hostPid}, ${deskPid})`);
@@ -262,7 +293,7 @@ async function fillBooking(d, day, time) {
   await d.wait(async () => (await (await shown(d, '[data-testid="booking-check"]')).getAttribute('aria-busy')) === 'false', 10_000, 'the booking is checked');
 }
 
-test('a visit booked at one desk appears on the other live, and the same slot there is warned', async () => {
+story('a visit booked at one desk appears on the other live, and the same slot there is warned', async () => {
   // The admin at the host offers a check-up given by the clinician.
   await click(host, '#nav-settings');
   await click(host, '#service-new');
@@ -312,7 +343,7 @@ test('a visit booked at one desk appears on the other live, and the same slot th
   await host.wait(async () => /^10:30/.test(await time(host)), 10_000, "the host's calendar shows the new time");
 });
 
-test('the host dies while the connected desk edits: nothing typed is lost', async () => {
+story('the host dies while the connected desk edits: nothing typed is lost', async () => {
   await click(desk, '#nav-clients');
   await click(desk, '#client-new');
   await screen(desk, 'client-form');
@@ -346,7 +377,7 @@ test('the host dies while the connected desk edits: nothing typed is lost', asyn
   assert.equal(hits.length, 1, 'saved exactly once');
 });
 
-test('a revoked desk is refused and says so', async () => {
+story('a revoked desk is refused and says so', async () => {
   await click(host, '#nav-settings');
   await screen(host, 'desks');
   await click(host, '[data-revoke]');
