@@ -15,6 +15,7 @@ APT_PACKAGES=(
   chromium                                # the visitor's browser in the widget tests
   poppler-utils                           # pdftotext and pdftoppm: the report PDF tests
   libharfbuzz-bin                         # hb-shape: the reference shaper the PDF test compares with
+  p7zip-full                              # 7z: opens the encrypted client export in its tests
 )
 
 missing=()

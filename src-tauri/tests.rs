@@ -111,6 +111,13 @@ impl Shell {
 
     /// Sets up a clinic and logs its admin in, returning the TOTP secret.
     fn set_up_and_log_in(&self) -> String {
+        let secret = self.set_up();
+        self.log_in(&totp_now(&secret));
+        secret
+    }
+
+    /// Sets up a clinic with its admin, returning the admin's TOTP secret.
+    fn set_up(&self) -> String {
         let passphrase = self.ok(json!({"call": "suggest_passphrase"}))["data"]
             .as_str()
             .unwrap()
@@ -127,11 +134,14 @@ impl Shell {
             .unwrap()
             .to_string();
         assert_eq!(self.stage(), "login");
+        secret
+    }
+
+    fn log_in(&self, totp_code: &str) {
         let session = self.ok(json!({"call": "login", "args": {
-            "login": "amara", "password": PASSWORD, "totp_code": totp_now(&secret),
+            "login": "amara", "password": PASSWORD, "totp_code": totp_code,
         }}));
         assert_eq!(session["data"]["login"], "amara");
-        secret
     }
 }
 
@@ -151,6 +161,62 @@ fn totp_now(secret_base32: &str) -> String {
     .unwrap()
     .generate_current()
     .unwrap()
+}
+
+fn totp_step_now() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    now.as_secs() as i64 / 30
+}
+
+fn totp_at(secret_base32: &str, step: i64) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_base32.into())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        0,
+        30,
+        secret,
+        None,
+        "amara".into(),
+    )
+    .unwrap()
+    .generate(step as u64 * 30)
+}
+
+/// Fresh codes for requests that ask for one after login. The door takes each step once and
+/// accepts the steps either side of now, so a test that logs in with the previous step's code
+/// has two more codes at hand without waiting half a minute.
+struct Codes {
+    secret: String,
+    last: i64,
+}
+
+impl Codes {
+    /// Logs in with the previous step's code.
+    fn log_in_a_step_early(s: &Shell, secret: String) -> Codes {
+        // Far enough from the step's end that the code is still in the window when checked.
+        while (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            % 30)
+            > 24
+        {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let last = totp_step_now() - 1;
+        s.log_in(&totp_at(&secret, last));
+        Codes { secret, last }
+    }
+
+    fn next(&mut self) -> frontdesk_core::Secret {
+        self.last = (self.last + 1).max(totp_step_now() - 1);
+        frontdesk_core::Secret::new(totp_at(&self.secret, self.last))
+    }
 }
 
 fn contains_key(v: &Value, key: &str) -> bool {
@@ -471,4 +537,111 @@ fn a_second_pc_pairs_with_the_host_and_gets_its_own_popups_until_it_is_revoked()
     assert_eq!(status["data"]["link"]["last_error"], "device.revoked");
     let status = desk.ok(json!({"call": "unpair"}));
     assert_eq!(status["data"]["stage"], "setup");
+}
+
+#[test]
+fn a_protected_client_export_is_one_aes_zip_that_7zip_opens_with_its_one_time_password_only() {
+    use crate::export::tests::{assert_sealed, unzip};
+    use crate::export::{export_client_in, save_client};
+    use frontdesk_core::{Request, Response};
+    use tauri::Manager;
+
+    let s = shell();
+    let secret = s.set_up();
+    let mut codes = Codes::log_in_a_step_early(&s, secret);
+    let name = "Planted Sreyneang Chanthou";
+    let email = "planted.sreyneang@example.com";
+    let saved = s.ok(
+        json!({"call": "door", "args": {"op": "client_create", "args": {
+            "id": null, "fields": {"full_name": name, "phones": ["012 345 678"], "email": email},
+        }}}),
+    );
+    let id = saved["data"]["data"]["client"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let desk = s.app.state::<Arc<crate::desk::Desk>>().inner().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+
+    // The whole path: the door (with a fresh code), the JSON and PDF, the zip, the one file.
+    let done = export_client_in(&desk, dir.path(), id.clone(), codes.next(), true).unwrap();
+    let password = done
+        .password
+        .clone()
+        .expect("a protected export has a password");
+    let zip = dir.path().join(format!("client-{id}.zip"));
+    assert_eq!(done.paths, vec![zip.display().to_string()]);
+    assert_eq!(
+        listing(),
+        vec![format!("client-{id}.zip")],
+        "only the zip is written: no JSON, PDF or partial file beside it"
+    );
+    assert_sealed(
+        &zip,
+        2,
+        &[name.as_bytes(), email.as_bytes(), b"%PDF", b"\"schema\""],
+    );
+    let out = unzip(&zip, &password).expect("the password shown opens the zip");
+    let json = std::fs::read(out.path().join(format!("client-{id}.json"))).unwrap();
+    let parsed: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed["client"]["id"], id.as_str());
+    assert!(String::from_utf8_lossy(&json).contains(name));
+    let pdf = std::fs::read(out.path().join(format!("client-{id}.pdf"))).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 2);
+    assert!(unzip(&zip, "K7QM-2XRT-9HWD-4NPB-6JCV").is_err());
+
+    // The JSON inside is the door's, byte for byte; a second export has its own name and its
+    // own password, which the first one's does not open.
+    let export = match desk
+        .door(Request::ClientExport {
+            id: id.clone(),
+            totp: codes.next(),
+        })
+        .unwrap()
+    {
+        Response::ClientExport(e) => e,
+        other => panic!("not an export: {other:?}"),
+    };
+    let again = save_client(dir.path(), &export, true).unwrap();
+    let zip2 = dir.path().join(format!("client-{id} (2).zip"));
+    assert_eq!(again.paths, vec![zip2.display().to_string()]);
+    let password2 = again.password.clone().unwrap();
+    assert_ne!(password2, password);
+    let out2 = unzip(&zip2, &password2).unwrap();
+    assert_eq!(
+        std::fs::read(out2.path().join(format!("client-{id}.json"))).unwrap(),
+        serde_json::to_vec_pretty(&export).unwrap()
+    );
+    assert!(unzip(&zip2, &password).is_err());
+    assert!(unzip(&zip, &password2).is_err());
+
+    // Unprotected, as before: the two files, and no password.
+    let plain = save_client(dir.path(), &export, false).unwrap();
+    assert_eq!(plain.password, None);
+    assert_eq!(
+        plain.paths,
+        vec![
+            dir.path()
+                .join(format!("client-{id}.json"))
+                .display()
+                .to_string(),
+            dir.path()
+                .join(format!("client-{id}.pdf"))
+                .display()
+                .to_string(),
+        ]
+    );
+    assert_eq!(
+        std::fs::read(&plain.paths[0]).unwrap(),
+        serde_json::to_vec_pretty(&export).unwrap()
+    );
 }

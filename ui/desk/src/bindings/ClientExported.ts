@@ -5,6 +5,7 @@
  */
 export type ClientExported = { paths: Array<string>, 
 /**
- * The one-time password protecting the files, when asked for (not available yet).
+ * When protection was asked for: the one-time password of the one AES-256 zip in `paths`,
+ * to be shown once and given to the client apart from the file. It is kept nowhere else.
  */
 password: string | null, };
