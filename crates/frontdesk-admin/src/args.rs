@@ -71,6 +71,15 @@ pub enum Command {
     },
     /// Write an encrypted backup, consistent while the clinic is in use.
     Backup { out: PathBuf },
+    /// Privacy: prove that an erasure left nothing on disk.
+    Privacy {
+        #[command(subcommand)]
+        cmd: PrivacyCmd,
+    },
+    /// Send one request through the clinic's door, as the operator: the request as JSON on
+    /// standard input ({"op": "...", "args": {...}}, the same shape the desk sends), the
+    /// response as JSON on standard output. For scripts; personal data stays out of argv.
+    Call,
     /// Restore a backup to --db; a database already there is moved aside, not deleted.
     Restore {
         #[arg(value_name = "IN")]
@@ -323,6 +332,18 @@ pub struct StaffAdd {
     /// Chats this person takes at once.
     #[arg(long)]
     pub capacity: Option<u16>,
+}
+
+#[derive(Subcommand)]
+pub enum PrivacyCmd {
+    /// Look for texts (one per line on standard input: a name, a phone number, a sentence)
+    /// in the decrypted pages of the database, its log and the given backups, free pages and
+    /// old log frames included. Prints where each is found; exits with 1 if any is.
+    Scan {
+        /// A backup file to search as well (repeatable).
+        #[arg(long = "backup")]
+        backups: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -16,10 +16,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use frontdesk_core::{
     ClientFields, ClientSource, Clinic, Error, NewClinic, NewStaff, Options, Principal, Request,
-    Response, Role, StaffFields,
+    Response, Role, Secret, StaffFields,
 };
 
-use args::{AuditCmd, ChatCmd, Cli, ClientCmd, Command, DeviceCmd, KeyCmd, StaffCmd};
+use args::{AuditCmd, ChatCmd, Cli, ClientCmd, Command, DeviceCmd, KeyCmd, PrivacyCmd, StaffCmd};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -160,6 +160,52 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 },
                 json,
             )?;
+        }
+        Command::Call => {
+            let request: Request = match serde_json::from_reader(std::io::stdin().lock()) {
+                Ok(r) => r,
+                Err(e) => {
+                    // To the operator's own terminal, never a log.
+                    eprintln!(
+                        "frontdesk-admin: error [usage]: standard input is not a request: {e}"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let (clinic, who) = open(db)?;
+            let response = clinic.handle(&who, request)?;
+            println!(
+                "{}",
+                serde_json::to_string(&response).expect("responses serialize")
+            );
+        }
+        Command::Privacy {
+            cmd: PrivacyCmd::Scan { backups },
+        } => {
+            let texts: Vec<Secret> = std::io::stdin()
+                .lines()
+                .map_while(|l| l.ok())
+                .filter(|l| !l.trim().is_empty())
+                .map(Secret::new)
+                .collect();
+            let (clinic, who) = open(db)?;
+            let Response::Scan(report) = clinic.handle(
+                &who,
+                Request::PrivacyScan {
+                    texts,
+                    backups: backups
+                        .iter()
+                        .map(|b| b.to_string_lossy().into_owned())
+                        .collect(),
+                },
+            )?
+            else {
+                unreachable!()
+            };
+            output::scan(&report, json);
+            if !report.found.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Audit { cmd } => {
             let (clinic, who) = open(db)?;

@@ -162,6 +162,22 @@ pub fn verify(r: &VerifyReport, json: bool) {
     }
 }
 
+pub fn scan(r: &frontdesk_core::ScanReport, json: bool) {
+    if json {
+        return json_out(r);
+    }
+    for p in &r.searched {
+        println!("searched {} ({} pages)", p.place, p.pages);
+    }
+    if r.found.is_empty() {
+        println!("none of the texts is on disk");
+    }
+    // Texts by their line number only: they are personal data.
+    for f in &r.found {
+        println!("text on line {} found in {}", f.text + 1, f.place);
+    }
+}
+
 pub fn audit_records(records: &[AuditRecord], json: bool) {
     if json {
         return json_out(records);

@@ -63,22 +63,50 @@ impl Clinic {
 impl Clinic {
     /// After an erasure: copies the whole log into the file and truncates it, so the erased
     /// bytes are in neither (`secure_delete` has zeroed them in the pages). A reader holding
-    /// an old snapshot can delay it; it is tried a few times, and the host's regular
-    /// checkpoints finish the job otherwise.
+    /// an old snapshot can delay it; it is tried a few times, and otherwise the mark the
+    /// erasure left (`scrub_pending`) has the next open try again.
     pub(crate) fn scrub(&self) {
         for _ in 0..20 {
-            let done = self
-                .db()
+            let conn = self.db();
+            let done = conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
                     r.get::<_, i64>(0)
                 })
                 .map(|busy| busy == 0)
                 .unwrap_or(false);
             if done {
+                // Cleared only now, so a crash before this line leaves the mark for the next
+                // open. The log this write starts holds none of the erased pages.
+                if conn
+                    .execute(
+                        "UPDATE privacy_settings SET scrub_pending = 0 WHERE scrub_pending = 1",
+                        [],
+                    )
+                    .is_err()
+                {
+                    tracing::warn!(
+                        "the scrub mark could not be cleared; the next open scrubs again"
+                    );
+                }
                 return;
             }
+            drop(conn);
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        tracing::warn!("the log could not be truncated after an erasure; the next checkpoint will");
+        tracing::warn!("the log could not be truncated after an erasure; the next open will");
+    }
+
+    /// An erasure or retention run whose process died between its commit and its scrub left
+    /// the erased text in older log frames: finish that scrub before anything else.
+    pub(crate) fn scrub_if_pending(&self) {
+        let pending: bool = self
+            .db()
+            .query_row("SELECT scrub_pending FROM privacy_settings", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(false);
+        if pending {
+            self.scrub();
+        }
     }
 }

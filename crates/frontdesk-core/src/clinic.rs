@@ -251,7 +251,7 @@ impl Clinic {
         opts: Options,
         operator_unlocked: bool,
     ) -> Clinic {
-        Clinic {
+        let clinic = Clinic {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             clinic_id,
@@ -262,7 +262,9 @@ impl Clinic {
             listeners: Listeners::default(),
             operator_unlocked,
             checkpointer: Mutex::default(),
-        }
+        };
+        clinic.scrub_if_pending();
+        clinic
     }
 
     /// Opens with the key from the OS keyring: no passphrase, no KDF. `KeyringMissing` or

@@ -38,6 +38,7 @@ use crate::privacy::{
     incidents::{self, Incident, IncidentInput},
     requests::{self, PrivacyRequest, PrivacyRequestInput},
     retention::RetentionRun,
+    scan::ScanReport,
     NewPolicyVersion, PolicyVersion, PrivacySettings, PrivacySettingsInput,
 };
 use crate::reminders::{self, ReminderSettings, ReminderSettingsInput};
@@ -390,6 +391,13 @@ pub enum Request {
     IncidentSave(IncidentInput),
     /// Runs the retention job now (it also runs every night on its own).
     RetentionRun,
+    /// Looks for texts in the decrypted pages of the database, its log and the given backups:
+    /// the proof, after an erasure, that nothing of the client is left on disk.
+    PrivacyScan {
+        texts: Vec<Secret>,
+        #[serde(default)]
+        backups: Vec<String>,
+    },
     /// What needs an admin's eye: overdue requests, late incident notices, break-glass.
     PrivacyOverview,
     /// Seals a new one-time password for the emergency account (shown once, for the envelope).
@@ -482,9 +490,10 @@ impl Request {
             AuditExport { .. } => Permission::AuditRead,
             PolicyList => Permission::ClinicRead,
             ClientExport { .. } => Permission::ClientExport,
-            ClientErase { .. } | ClientRestrict { .. } | ClientUnrestrict { .. } => {
-                Permission::ClientErase
-            }
+            ClientErase { .. }
+            | ClientRestrict { .. }
+            | ClientUnrestrict { .. }
+            | PrivacyScan { .. } => Permission::ClientErase,
             RestrictedOpen { .. } => Permission::ClientOpenRestricted,
             NewsletterAudience
             | PrivacySettingsGet
@@ -595,6 +604,7 @@ impl Request {
             IncidentList => "privacy.incident_list",
             IncidentSave(_) => "privacy.incident_save",
             RetentionRun => "privacy.retention",
+            PrivacyScan { .. } => "privacy.scan",
             PrivacyOverview => "privacy.overview",
             BreakGlassSeal => "break_glass.seal",
         }
@@ -717,6 +727,7 @@ pub enum Response {
     Incidents(Vec<Incident>),
     Incident(Incident),
     Retention(RetentionRun),
+    Scan(ScanReport),
     PrivacyOverview(PrivacyOverview),
     BreakGlassSealed(BreakGlassSealed),
     Done,
@@ -898,6 +909,18 @@ impl Clinic {
             Request::PassphraseChange { current, new } => self
                 .change_passphrase(current.expose(), new.expose())
                 .map(|()| (Response::Done, None)),
+            Request::PrivacyScan { texts, backups } => {
+                self.scan(&texts, &backups).map(|r| {
+                    // Counts only: the texts are personal data.
+                    let detail = format!(
+                        "texts={} places={} found={}",
+                        texts.len(),
+                        r.searched.len(),
+                        r.found.len()
+                    );
+                    (Response::Scan(r), Some(detail))
+                })
+            }
             Request::Logout => {
                 if let Some(t) = &caller.token {
                     self.sessions.end(t);
@@ -1673,7 +1696,11 @@ impl Clinic {
                     None,
                 ))
             }
-            Backup { .. } | KeyRotate { .. } | PassphraseChange { .. } | Logout => {
+            Backup { .. }
+            | KeyRotate { .. }
+            | PassphraseChange { .. }
+            | PrivacyScan { .. }
+            | Logout => {
                 unreachable!("handled outside a transaction")
             }
         }

@@ -80,6 +80,7 @@ pub use privacy::{
     incidents::{AffectedClient, Incident, IncidentInput},
     requests::{PrivacyRequest, PrivacyRequestInput, RequestKind, RequestStatus},
     retention::RetentionRun,
+    scan::{ScanFinding, ScanReport, ScannedPlace},
     NewPolicyVersion, PolicyText, PolicyVersion, PrivacySettings, PrivacySettingsInput,
 };
 pub use recurrence::{Rule, Unit, MAX_OCCURRENCES};

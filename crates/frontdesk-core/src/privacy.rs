@@ -8,6 +8,7 @@ pub mod export;
 pub mod incidents;
 pub mod requests;
 pub mod retention;
+pub mod scan;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,13 @@ pub struct PrivacySettingsInput {
     pub audit_years: i64,
     pub medical_record_years: i64,
     pub break_glass_minutes: i64,
+}
+
+/// Until `Clinic::scrub` has emptied the log, older frames may hold what this transaction
+/// erases (migrations/0008_scrub.sql).
+pub(crate) fn mark_scrub(conn: &Connection) -> Result<()> {
+    conn.execute("UPDATE privacy_settings SET scrub_pending = 1", [])?;
+    Ok(())
 }
 
 pub(crate) fn settings(conn: &Connection) -> Result<PrivacySettings> {

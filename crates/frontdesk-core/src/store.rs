@@ -44,6 +44,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0007_privacy.sql",
         include_str!("../../../migrations/0007_privacy.sql"),
     ),
+    (
+        "0008_scrub.sql",
+        include_str!("../../../migrations/0008_scrub.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

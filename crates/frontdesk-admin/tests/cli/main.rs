@@ -1,5 +1,7 @@
 //! `frontdesk-admin` as operators and scripts use it: a real process on a real SQLCipher file.
 
+mod erasure_kill;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -397,4 +399,68 @@ fn a_report_counts_the_demo_history_and_saves_csv_and_pdf_never_over_a_file() {
         c.cmd(&["report", "--from", &to, "--to", &from]),
         "report.period_order",
     );
+}
+
+/// `call` and `privacy scan` take their input on standard input; bad input fails on one line
+/// and changes nothing.
+#[test]
+fn call_and_privacy_scan_read_standard_input_and_refuse_bad_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let c = init();
+    let id = c.add("Thandiwe Okonkwo-Reyes", &["--phone", "012 345 678"]);
+    let with_input = |args: &[&str], input: &str| -> Output {
+        let mut cmd = c.cmd(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let got = with_input(
+        &["call"],
+        &format!(r#"{{"op":"client_get","args":{{"id":"{id}"}}}}"#),
+    );
+    assert!(got.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(v["kind"], "client");
+    assert_eq!(v["data"]["full_name"], "Thandiwe Okonkwo-Reyes");
+
+    let bad = with_input(&["call"], "{\"op\":\"client_gett\"}");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        err.contains("[usage]") && err.trim_end().lines().count() == 1,
+        "{err}"
+    );
+
+    // The name is in the file: found, by line number only, and the exit code says so.
+    let found = with_input(&["privacy", "scan"], "nobody by this name\nOkonkwo-Reyes\n");
+    assert_eq!(found.status.code(), Some(1));
+    let out = String::from_utf8(found.stdout).unwrap();
+    assert!(out.contains("text on line 2 found in"), "{out}");
+    assert!(
+        !out.contains("Okonkwo") && !out.contains("text on line 1 "),
+        "{out}"
+    );
+
+    let empty = with_input(&["privacy", "scan"], "\n  \n");
+    assert!(!empty.status.success());
+    assert!(String::from_utf8(empty.stderr)
+        .unwrap()
+        .contains("[validation.required]"));
+    let nothing = with_input(
+        &["privacy", "scan", "--backup", "/nonexistent/b.fdbackup"],
+        "x\n",
+    );
+    assert!(!nothing.status.success());
+    assert!(String::from_utf8(nothing.stderr)
+        .unwrap()
+        .contains("[store."));
 }

@@ -124,6 +124,7 @@ pub(crate) fn erase(
             counts: ErasureCounts::default(),
         });
     }
+    super::mark_scrub(conn)?;
     let counts = anonymize(conn, now, actor, client)?;
     tombstone(
         conn,

@@ -69,6 +69,7 @@ pub(crate) fn due(conn: &Connection, now: DateTime<Utc>) -> Result<bool> {
 
 pub(crate) fn run(conn: &Connection, now: DateTime<Utc>) -> Result<RetentionRun> {
     let s = super::settings(conn)?;
+    super::mark_scrub(conn)?;
     let stamp = clock::stamp(now);
     let mut out = RetentionRun {
         at: stamp.clone(),

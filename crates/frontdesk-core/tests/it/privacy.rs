@@ -202,69 +202,34 @@ fn plant(f: &Fixture) -> Planted {
     }
 }
 
-/// SQLCipher 4's page layout: AES-256-CBC over each page but its reserve; the reserve's
-/// first 16 bytes are the page's IV. Page 1 starts with the 16-byte salt, stored in clear.
-const PAGE: usize = 4096;
-const RESERVE: usize = 80;
-
-fn decrypt_page(key: &[u8], page_no: u32, page: &[u8]) -> Vec<u8> {
-    use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
-    let start = if page_no == 1 { 16 } else { 0 };
-    let iv = &page[PAGE - RESERVE..PAGE - RESERVE + 16];
-    let mut buf = page[start..PAGE - RESERVE].to_vec();
-    cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
-        .decrypt_padded_mut::<NoPadding>(&mut buf)
-        .expect("whole blocks");
-    buf
-}
-
-/// The plaintext of every page of a database file (or of the SQLCipher part of a backup).
-fn plaintext_of_db(key: &[u8], bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, page) in bytes.chunks(PAGE).enumerate() {
-        if page.len() == PAGE {
-            out.extend(decrypt_page(key, i as u32 + 1, page));
-        }
+/// Which planted texts the decrypted pages of the file, its log and `backups` still hold,
+/// through the door's scan, as the admin would ask.
+fn found_on_disk(f: &Fixture, backups: &[&std::path::Path]) -> Vec<(&'static str, String)> {
+    let Response::Scan(r) = ok(
+        f,
+        &operator(),
+        Request::PrivacyScan {
+            texts: PLANTED.iter().map(|p| Secret::new(*p)).collect(),
+            backups: backups
+                .iter()
+                .map(|b| b.to_string_lossy().into_owned())
+                .collect(),
+        },
+    ) else {
+        panic!()
+    };
+    assert!(
+        r.searched
+            .iter()
+            .any(|p| p.place == "database" && p.pages > 0),
+        "{r:?}"
+    );
+    for b in backups {
+        assert!(r.searched.iter().any(|p| p.place == b.to_string_lossy()));
     }
-    out
-}
-
-/// The plaintext of every frame in a write-ahead log.
-fn plaintext_of_wal(key: &[u8], bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut at = 32;
-    while at + 24 + PAGE <= bytes.len() {
-        let page_no = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
-        out.extend(decrypt_page(key, page_no, &bytes[at + 24..at + 24 + PAGE]));
-        at += 24 + PAGE;
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &str) -> bool {
-    let lower: Vec<u8> = hay.iter().map(u8::to_ascii_lowercase).collect();
-    let n = needle.to_ascii_lowercase();
-    lower.windows(n.len()).any(|w| w == n.as_bytes())
-}
-
-fn key(f: &Fixture) -> Vec<u8> {
-    f.keyring
-        .load(f.clinic.id())
-        .unwrap()
-        .unwrap()
-        .as_bytes()
-        .to_vec()
-}
-
-fn found_in_file_and_log(f: &Fixture) -> Vec<&'static str> {
-    let k = key(f);
-    let db = plaintext_of_db(&k, &std::fs::read(&f.path).unwrap());
-    let wal_path = f.path.with_extension("db-wal");
-    let wal = plaintext_of_wal(&k, &std::fs::read(&wal_path).unwrap_or_default());
-    PLANTED
-        .iter()
-        .copied()
-        .filter(|p| contains(&db, p) || contains(&wal, p))
+    r.found
+        .into_iter()
+        .map(|x| (PLANTED[x.text as usize], x.place))
         .collect()
 }
 
@@ -389,8 +354,13 @@ fn erasure_leaves_no_planted_byte_in_the_file_the_log_or_a_later_backup() {
     assert_eq!(totals.1, 1, "one desk reply");
     // The control: before the erasure, the decrypted pages do hold the planted text.
     f.clinic.checkpoint().unwrap();
-    let before = found_in_file_and_log(&f);
-    assert_eq!(before.len(), PLANTED.len(), "found before: {before:?}");
+    let before = found_on_disk(&f, &[]);
+    for planted in PLANTED {
+        assert!(
+            before.iter().any(|(p, _)| p == &planted),
+            "{planted} not found before: {before:?}"
+        );
+    }
     let before_search = search_all(&f.clinic, "zelphinia").len();
     assert_eq!(before_search, 1);
 
@@ -409,8 +379,9 @@ fn erasure_leaves_no_planted_byte_in_the_file_the_log_or_a_later_backup() {
     assert_eq!(outcome.counts.messages, 3);
     assert_eq!(outcome.counts.conversations, 1);
 
-    let left = found_in_file_and_log(&f);
+    let left = found_on_disk(&f, &[]);
     assert!(left.is_empty(), "still in the file or its log: {left:?}");
+    assert_eq!(scrub_mark(&f), 0, "the scrub finished, so no mark is left");
     assert!(search_all(&f.clinic, "zelphinia").is_empty());
     // The reports count the same work.
     assert_eq!(report_totals(&f, &p.admin), totals);
@@ -471,27 +442,8 @@ fn erasure_leaves_no_planted_byte_in_the_file_the_log_or_a_later_backup() {
             path: backup.to_string_lossy().into(),
         },
     );
-    let bytes = std::fs::read(&backup).unwrap();
-    // The SQLCipher file follows the two header lines.
-    let mut lines = 0;
-    let start = bytes
-        .iter()
-        .position(|b| {
-            if *b == b'\n' {
-                lines += 1;
-            }
-            lines == 2
-        })
-        .unwrap()
-        + 1;
-    let plain = plaintext_of_db(&key(&f), &bytes[start..]);
-    assert!(
-        contains(&plain, "CREATE TABLE clients"),
-        "the backup decrypts"
-    );
-    for planted in PLANTED {
-        assert!(!contains(&plain, planted), "{planted} in the backup");
-    }
+    let left = found_on_disk(&f, &[&backup]);
+    assert!(left.is_empty(), "in the backup: {left:?}");
 }
 
 #[test]
@@ -1055,4 +1007,57 @@ fn the_audit_viewer_filters_by_staff_record_action_and_time() {
         about.len() + 1,
         "the header and the records"
     );
+}
+
+fn scrub_mark(f: &Fixture) -> i64 {
+    f.raw_connection()
+        .query_row("SELECT scrub_pending FROM privacy_settings", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn the_scan_refuses_no_texts_a_foreign_file_and_a_reception_caller() {
+    let f = new_clinic();
+    let p = plant(&f);
+    let err = f
+        .clinic
+        .handle(
+            &operator(),
+            Request::PrivacyScan {
+                texts: vec![Secret::new("  ")],
+                backups: vec![],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "validation.required");
+    let foreign = f.dir.path().join("notes.txt");
+    std::fs::write(
+        &foreign,
+        "FRONTDESK-BACKUP/1\n{}\n".to_string() + &"x".repeat(8192),
+    )
+    .unwrap();
+    let err = f
+        .clinic
+        .handle(
+            &operator(),
+            Request::PrivacyScan {
+                texts: vec![Secret::new(PLANTED[0])],
+                backups: vec![foreign.to_string_lossy().into()],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "store.not_frontdesk", "{err}");
+    let err = f
+        .clinic
+        .handle(
+            &p.reception,
+            Request::PrivacyScan {
+                texts: vec![Secret::new(PLANTED[0])],
+                backups: vec![],
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "access.forbidden");
 }
