@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/e2e"
 export BIN_DIR="${1:?give the directory with frontdesk-relay and frontdesk-admin}"
-exec node --test --test-concurrency=1 widget.test.mjs
+exec node --test --test-concurrency=1 widget.test.mjs privacy.test.mjs
