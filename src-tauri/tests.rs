@@ -146,21 +146,7 @@ impl Shell {
 }
 
 fn totp_now(secret_base32: &str) -> String {
-    let secret = totp_rs::Secret::Encoded(secret_base32.into())
-        .to_bytes()
-        .unwrap();
-    totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        0,
-        30,
-        secret,
-        None,
-        "amara".into(),
-    )
-    .unwrap()
-    .generate_current()
-    .unwrap()
+    totp_at(secret_base32, totp_step_now())
 }
 
 fn totp_step_now() -> i64 {

@@ -178,23 +178,14 @@ fn state(c: &super::Clinic, client: &str) -> State {
 }
 
 fn scan(c: &super::Clinic) -> Output {
-    let mut cmd = c.cmd(&["--json", "privacy", "scan"]);
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{NAME}\n{EMAIL}\n{TEXT}\nPLANTED-KILL-NOTE\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    with_input(
+        c.cmd(&["--json", "privacy", "scan"]),
+        &format!("{NAME}\n{EMAIL}\n{TEXT}\nPLANTED-KILL-NOTE\n"),
+    )
 }
 
-/// Runs the erasure on `db` and kills it `after` its first bytes reached the log. Returns
-/// what the log held then, and whether the process had already finished.
-fn erase_and_kill(db: &Path, client: &str, after: Duration) -> ((usize, u64, bool), bool) {
+/// `frontdesk-admin call` erasing the client, started and left running.
+fn start_erasure(db: &Path, client: &str) -> std::process::Child {
     let mut child = admin(db)
         .arg("call")
         .stdin(Stdio::piped())
@@ -209,6 +200,13 @@ fn erase_and_kill(db: &Path, client: &str, after: Duration) -> ((usize, u64, boo
         .unwrap()
         .write_all(request.as_bytes())
         .unwrap();
+    child
+}
+
+/// Runs the erasure on `db` and kills it `after` its first bytes reached the log. Returns
+/// what the log held then, and whether the process had already finished.
+fn erase_and_kill(db: &Path, client: &str, after: Duration) -> ((usize, u64, bool), bool) {
+    let mut child = start_erasure(db, client);
     let log = wal(db);
     let end = Instant::now() + Duration::from_secs(60);
     let mut finished = false;
@@ -243,20 +241,7 @@ fn erase_and_kill_before_the_scrub(
     reader
         .execute_batch("BEGIN; SELECT count(*) FROM clients;")
         .unwrap();
-    let mut child = admin(&c.db)
-        .arg("call")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let request = format!(r#"{{"op":"client_erase","args":{{"id":"{client}","totp":""}}}}"#);
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.as_bytes())
-        .unwrap();
+    let mut child = start_erasure(&c.db, client);
     let end = Instant::now() + Duration::from_secs(60);
     while !frames_from(&c.db, already).2 {
         assert!(

@@ -20,6 +20,23 @@ fn admin(db: &Path) -> Command {
     c
 }
 
+/// Runs `c` with `input` on its standard input.
+fn with_input(mut c: Command, input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("frontdesk-admin runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn run(mut c: Command) -> Output {
     c.output().expect("frontdesk-admin runs")
 }
@@ -405,24 +422,9 @@ fn a_report_counts_the_demo_history_and_saves_csv_and_pdf_never_over_a_file() {
 /// and changes nothing.
 #[test]
 fn call_and_privacy_scan_read_standard_input_and_refuse_bad_input() {
-    use std::io::Write;
-    use std::process::Stdio;
     let c = init();
     let id = c.add("Thandiwe Okonkwo-Reyes", &["--phone", "012 345 678"]);
-    let with_input = |args: &[&str], input: &str| -> Output {
-        let mut cmd = c.cmd(args);
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let with_input = |args: &[&str], input: &str| with_input(c.cmd(args), input);
     let got = with_input(
         &["call"],
         &format!(r#"{{"op":"client_get","args":{{"id":"{id}"}}}}"#),
