@@ -229,8 +229,9 @@ test('a client with a Khmer name is added, found by name and phone, and edited',
   await click('#client-save');
   await screen('client-card');
   assert.equal(await text('[data-testid="card-notes"]'), 'Prefers morning visits');
-  const history = await all('[data-testid="history"] li');
-  assert.equal(history.length, 2, 'the history shows the creation and the edit');
+  // The history arrives after the card's details.
+  let history = [];
+  await driver.wait(async () => (history = await all('[data-testid="history"] li')).length === 2, 5000, 'the history shows the creation and the edit');
   assert.match(await history[0].getText(), /Notes/);
 });
 
@@ -576,9 +577,14 @@ test('appointments: a service is set up, then a receptionist books, moves with t
   await click('#service-new');
   await type('#service-name', 'Check-up');
   await type('#service-duration', '30');
-  await driver.executeScript(
-    "const b = [...document.querySelectorAll('#service-providers label')].find((l) => l.textContent.includes(arguments[0])); b.querySelector('input').click();",
-    RECEPTION.name,
+  // The staff who may give it arrive after the form opens (slowly on a busy machine).
+  await driver.wait(
+    () => driver.executeScript(
+      "const b = [...document.querySelectorAll('#service-providers label')].find((l) => l.textContent.includes(arguments[0])); if (!b) return false; b.querySelector('input').click(); return true;",
+      RECEPTION.name,
+    ),
+    10_000,
+    'the receptionist is offered as a provider',
   );
   await click('#service-save');
   await driver.wait(async () => (await text('[data-testid="services"]')).includes('Check-up'), 10_000, 'the service is listed');
@@ -696,6 +702,365 @@ test('reports: the admin sees the work done, and the CSV and PDF hold the same f
   assert.match(execFileSync('pdfinfo', [letter], { encoding: 'utf8' }), /Page size:\s+612 x 792 pts \(letter\)/);
   await click('#log-out');
   await logIn(RECEPTION);
+});
+
+// ---- Privacy: consents, a client's export and erasure, the audit log, requests, incidents ----
+
+// A client made for these steps alone: with no visit, erasing them erases (a visit within the
+// legal period would restrict the record instead). The note is the text the export must carry
+// and the erasure must remove.
+const PRIVATE = {
+  name: 'Trần Thị Mai',
+  phone: '098 765 432',
+  email: 'tran.mai@example.com',
+  note: 'PLANTED-7Q4 allergic to penicillin',
+};
+let privateId;
+// When the privacy steps began: the incident's window starts here.
+let privacyStart;
+
+// The client card, the erase dialog and the privacy tabs grow while their parts load, and
+// WebKitWebDriver clicks where the element was, silently. So this click waits until the
+// element has stopped moving and is the thing at its own centre (as in lan.test.mjs).
+async function clickSteady(css) {
+  const el = await shown(css);
+  await driver.executeScript('arguments[0].scrollIntoView({ block: "center", inline: "nearest" });', el);
+  const probe = () =>
+    driver.executeScript(
+      `const el = arguments[0], r = el.getBoundingClientRect();
+       const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+       return [r.x, r.y, r.width, r.height, !!hit && el.contains(hit)].join();`,
+      el,
+    );
+  let before = await probe();
+  for (let i = 0; i < 40; i++) {
+    await sleep(150);
+    const now = await probe();
+    if (now === before && now.endsWith('true')) break;
+    before = now;
+  }
+  await el.click();
+}
+// Six digits the desk must refuse: a code of none of the steps it would take now or soon.
+function wrongCode() {
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret), digits: 6, period: 30 });
+  const step = Math.floor(Date.now() / 30_000);
+  const good = new Set([-1, 0, 1, 2].map((d) => totp.generate({ timestamp: (step + d) * 30_000 })));
+  return ['000000', '111111', '222222', '333333', '444444'].find((c) => !good.has(c));
+}
+// ICU puts narrow no-break spaces before AM/PM; a person reads a space.
+const plain = (s) => s.replace(/[\u202f\u00a0]/g, ' ');
+// The clinic's clock (Phnom Penh, UTC+7 all year) as the desk writes it, in English.
+const clinicDate = (ms) => new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'Asia/Phnom_Penh' }).format(ms);
+const clinicDateTime = (ms) =>
+  plain(new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Phnom_Penh' }).format(ms));
+// A moment on the clinic's wall clock for a datetime-local field: "YYYY-MM-DDTHH:MM".
+const clinicLocal = (ms) => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 16);
+// A calendar month after a day, kept within the shorter month (31 January → 28 February).
+function monthAfter(ymd) {
+  const [y, m, d] = ymd.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m, Math.min(d, last))).toISOString().slice(0, 10);
+}
+const longDate = (ymd) => new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(Date.parse(`${ymd}T00:00:00Z`));
+// Searches the clients' list as a person types, and returns the results it settles on.
+async function searchClients(q) {
+  await type('#client-search', '');
+  await driver.wait(async () => (await text('[data-testid="result-count"]')) === 'Type a name, phone number or email.', 5000, 'the search is cleared');
+  await type('#client-search', q, false);
+  // Each keystroke asks again and a shorter query may answer first: the list counts once it
+  // has stayed the same for a second.
+  const read = () =>
+    driver.executeScript(`return JSON.stringify([document.querySelector('[data-testid="result-count"]').innerText,
+      [...document.querySelectorAll('.results button.result')].map((b) => ({ id: b.dataset.clientId, name: b.querySelector('.name').innerText }))])`);
+  let last = null;
+  let same = 0;
+  await driver.wait(async () => {
+    const now = await read();
+    same = now === last && JSON.parse(now)[0] ? same + 1 : 0;
+    last = now;
+    return same >= 4 || (await sleep(250), false);
+  }, 15_000, `the search for ${q} is answered`);
+  return JSON.parse(last)[1];
+}
+
+test('privacy: the receptionist records a consent to email reminders by phone and withdraws it with one click', async () => {
+  privacyStart = Date.now();
+  await screen('clients');
+  assert.match(await text('[data-testid="who"]'), new RegExp(RECEPTION.name));
+  await click('#client-new');
+  await screen('client-form');
+  await type('#client-full_name', PRIVATE.name);
+  await type('#client-phone-0', PRIVATE.phone);
+  await type('#client-email', PRIVATE.email);
+  await type('#client-notes', PRIVATE.note);
+  await click('#client-save');
+  await screen('client-card');
+  assert.equal(await text('#card-name'), PRIVATE.name);
+  const found = await searchClients(PRIVATE.name);
+  assert.equal(found.length, 1, `one ${PRIVATE.name}: ${JSON.stringify(found)}`);
+  privateId = found[0].id;
+
+  await driver.wait(async () => (await $('[data-testid="consents"]').getAttribute('aria-busy')) === 'false', 10_000, 'the consents are shown');
+  const status = '[data-testid="consent-status-reminder_email"]';
+  assert.equal(await text(status), 'Not recorded');
+  await clickSteady('#consent-method');
+  await click('#consent-method option[value="phone"]');
+  assert.equal(await $('#consent-method').getAttribute('value'), 'phone');
+  await clickSteady('#consent-give-reminder_email');
+  await driver.wait(async () => (await text(status)).startsWith('Yes'), 10_000, 'the consent is recorded');
+  const today = clinicDate(Date.now());
+  assert.match(plain(await text(status)), new RegExp(`^Yes · ${RECEPTION.name}, ${today}, \\d{1,2}:\\d\\d [AP]M \\(By phone\\)$`));
+  await accessible('client card with a consent');
+  await snap('19-consent-given');
+
+  // One click, no confirmation: the decision in force is now "no", by whom and when.
+  await clickSteady('#consent-withdraw-reminder_email');
+  await driver.wait(async () => (await text(status)).startsWith('No'), 10_000, 'the consent is withdrawn');
+  assert.match(plain(await text(status)), new RegExp(`^No · ${RECEPTION.name}, ${today}, \\d{1,2}:\\d\\d [AP]M \\(By phone\\)$`));
+  assert.equal((await all('#consent-withdraw-reminder_email')).length, 0, 'nothing left to withdraw');
+  await shown('#consent-give-reminder_email');
+  assert.equal(await text('[data-testid="consent-status-reminder_sms"]'), 'Not recorded', 'SMS reminders were not touched');
+  await snap('20-consent-withdrawn');
+  // Both decisions are kept: the export below holds them, and the audit log's CSV.
+});
+
+test('privacy: "Export this client" refuses a wrong code and saves nothing, then saves the JSON and the PDF', async () => {
+  assert.ok(EXPORTS, 'FRONTDESK_EXPORT_DIR must be set');
+  await click('#log-out');
+  await logInAdmin();
+  await searchClients(PRIVATE.name);
+  await click(`.results button.result[data-client-id="${privateId}"]`);
+  await screen('client-card');
+  await driver.wait(async () => (await text('#card-name')) === PRIVATE.name, 10_000, 'the card opens');
+  await clickSteady('#client-export');
+  await shown('[data-testid="export-client"]');
+  // Password-protected files are not made yet: the plain export is asked for, explicitly.
+  const protect = await shown('#export-encrypt');
+  if (await protect.isSelected()) await clickSteady('#export-encrypt');
+  assert.equal(await protect.isSelected(), false, 'the files are not to be protected');
+
+  const before = readdirSync(EXPORTS).sort();
+  await type('#export-totp', wrongCode());
+  await clickSteady('#export-go');
+  assert.match(await text('[data-field-error="export-totp"]'), /wrong or was already used/, 'the wrong code is refused beside the field');
+  assert.equal((await all('[data-testid="export-paths"]')).length, 0, 'no files are named');
+  assert.deepEqual(readdirSync(EXPORTS).sort(), before, 'a refused export saves nothing');
+  await accessible('export with a refused code');
+  await snap('21-export-refused');
+
+  await type('#export-totp', await freshCode());
+  assert.equal(await $('#export-encrypt').isSelected(), false);
+  await clickSteady('#export-go');
+  const shownPaths = await driver.wait(async () => {
+    const items = await all('[data-testid="export-paths"] li');
+    return items.length ? Promise.all(items.map((i) => i.getText())) : null;
+  }, 30_000, 'the export is saved');
+  const fresh = readdirSync(EXPORTS).filter((f) => !before.includes(f)).sort();
+  assert.deepEqual(fresh, [`client-${privateId}.json`, `client-${privateId}.pdf`], 'a JSON and a PDF, named by the id alone');
+  assert.deepEqual([...shownPaths].sort(), fresh.map((f) => join(EXPORTS, f)), 'the screen names the saved files');
+  assert.equal((await all('[data-testid="export-password-box"]')).length, 0, 'no password for files that have none');
+  await snap('22-export-saved');
+
+  const json = JSON.parse(readFileSync(join(EXPORTS, `client-${privateId}.json`), 'utf8'));
+  assert.equal(json.schema, 'frontdesk.client-export/1');
+  assert.equal(json.clinic, 'Mekong Family Clinic');
+  assert.equal(json.made_by, ADMIN.name);
+  assert.equal(json.client.id, privateId);
+  assert.equal(json.client.full_name, PRIVATE.name);
+  assert.equal(json.client.notes, PRIVATE.note);
+  assert.equal(json.client.email, PRIVATE.email);
+  // The consent's history: the "yes" and the withdrawal, newest first, who and how.
+  const email = json.consents.filter((c) => c.purpose === 'reminder_email');
+  assert.deepEqual(email.map((c) => [c.given, c.method, c.recorded_by_name]), [
+    [false, 'phone', RECEPTION.name],
+    [true, 'phone', RECEPTION.name],
+  ]);
+  assert.ok(email[0].at >= email[1].at);
+  // Who looked at the record: the receptionist's consents and the refused export are there.
+  assert.ok(json.access_log.some((a) => a.action === 'consent.set' && a.actor_name === RECEPTION.name), 'the access log names the receptionist');
+  assert.ok(json.access_log.some((a) => a.action === 'client.export' && a.outcome === 'failed' && a.actor_name === ADMIN.name), 'and the refused export');
+
+  const pdf = execFileSync('pdftotext', [join(EXPORTS, `client-${privateId}.pdf`), '-'], { encoding: 'utf8' }).normalize('NFC');
+  assert.ok(pdf.includes(PRIVATE.name), `the PDF names the client: ${pdf.slice(0, 400)}`);
+  assert.ok(pdf.includes(PRIVATE.note), 'the PDF holds the note');
+  await click('#export-done');
+  await driver.wait(async () => (await all('[data-testid="export-client"]')).length === 0, 5000, 'the export panel closes');
+});
+
+test('privacy: erasing a client needs a fresh code; then search finds nothing and the erasure record names no one', async () => {
+  await clickSteady('#client-erase');
+  await shown('[data-testid="erase-dialog"]');
+  await type('#erase-typed', PRIVATE.name);
+  assert.equal(await $('#erase-go').isEnabled(), false, 'without a code, Erase waits');
+  await type('#erase-totp', wrongCode());
+  await clickSteady('#erase-go');
+  assert.match(await text('[data-field-error="erase-totp"]'), /wrong or was already used/, 'the wrong code is refused beside the field');
+  assert.equal((await all('[data-testid="erase-outcome"]')).length, 0, 'nothing was erased');
+  await accessible('erase dialog with a refused code');
+  await snap('23-erase-refused');
+
+  await type('#erase-totp', await freshCode());
+  await clickSteady('#erase-go');
+  await shown('[data-testid="erase-outcome"][data-kind="erased"]', 20_000);
+  await snap('24-erased');
+  await click('#erase-close');
+  await shown('[data-testid="erased-title"]');
+  const card = await text('[data-screen="client-card"]');
+  for (const gone of [PRIVATE.name, PRIVATE.note, PRIVATE.email]) assert.ok(!card.includes(gone), `the card no longer shows ${gone}`);
+
+  // Search still works (a control), and finds the erased client by nothing they were known by.
+  assert.ok((await searchClients('Nguyen')).some((c) => c.name === 'Nguyen Van An'), 'the search finds other clients');
+  for (const q of [PRIVATE.name, PRIVATE.phone, PRIVATE.email]) {
+    const hits = await searchClients(q);
+    assert.deepEqual(hits, [], `searching ${q} finds nothing`);
+    assert.equal(await text('[data-testid="result-count"]'), 'No client found');
+  }
+
+  await click('#nav-privacy');
+  await screen('privacy');
+  await clickSteady('#privacy-tab-erasures');
+  const rows = await driver.wait(async () => {
+    const r = await all('[data-testid="erasures-table"] tbody tr');
+    return r.length ? r : null;
+  }, 10_000, 'the erasure records are listed');
+  assert.equal(rows.length, 1, 'one erasure in this clinic');
+  assert.equal(await rows[0].getAttribute('data-erasure-kind'), 'erased');
+  const row = await rows[0].getText();
+  assert.match(row, /Erased/);
+  assert.ok(row.includes(privateId), 'the record names the client by id');
+  assert.ok(row.includes(ADMIN.name), 'and who erased them');
+  const table = await text('[data-testid="erasures-table"]');
+  for (const gone of [PRIVATE.name, PRIVATE.note, PRIVATE.email]) assert.ok(!table.includes(gone), `the erasure record holds no ${gone}`);
+  await accessible('erasure records');
+  await snap('25-erasure-records');
+});
+
+test('audit log: the export and the erasure are found by action, the chain is intact, and the CSV holds them', async () => {
+  await click('#nav-audit');
+  await screen('audit');
+  const rows = () =>
+    driver.executeScript(`return [...document.querySelectorAll('[data-testid="audit-table"] tbody tr')].map((tr) => {
+      const c = tr.querySelectorAll('td');
+      return { seq: tr.dataset.seq, who: c[2].innerText.trim(), action: c[4].innerText.trim(),
+        target: (c[5].querySelector('code')?.innerText ?? '').trim(), outcome: c[6].innerText.trim(), detail: c[7].innerText.trim() };
+    });`);
+  async function filtered(field, value, match) {
+    await type(field, value);
+    await click('#audit-apply');
+    // The records shown until the answer comes may match too (the same client's): wait for it.
+    let got;
+    await driver.wait(async () => {
+      if ((await $('[data-screen="audit"] > [aria-busy]').getAttribute('aria-busy')) !== 'false') return false;
+      got = await rows();
+      return got.length > 0 && got.every(match);
+    }, 10_000, `the log narrowed to ${value}`);
+    return got;
+  }
+  // Newest first: the export that went through, then the one refused for its code.
+  const exports = await filtered('#audit-action', 'client.export', (r) => r.action === 'client.export' && r.who === ADMIN.name);
+  assert.deepEqual(exports.map((r) => [r.who, r.target, r.outcome]), [
+    [ADMIN.name, privateId, 'ok'],
+    [ADMIN.name, privateId, 'failed'],
+  ]);
+  assert.equal(exports[1].detail, 'auth.bad_totp');
+  await snap('26-audit-exports');
+  const erasures = await filtered('#audit-action', 'client.erase', (r) => r.action === 'client.erase' && r.who === ADMIN.name);
+  assert.deepEqual(erasures.map((r) => [r.who, r.target, r.outcome, r.detail]), [
+    [ADMIN.name, privateId, 'ok', erasures[0].detail],
+    [ADMIN.name, privateId, 'failed', 'auth.bad_totp'],
+  ]);
+  await accessible('audit log');
+
+  await click('#audit-verify');
+  const verdict = await shown('[data-testid="audit-verify-result"]', 30_000);
+  assert.equal(await verdict.getAttribute('data-ok'), 'true', await verdict.getText());
+  const checked = /^The chain is intact: ([\d,]+) records checked\.$/.exec(await verdict.getText());
+  assert.ok(checked, await verdict.getText());
+  assert.ok(Number(checked[1].replace(/,/g, '')) >= Number(erasures[0].seq), 'every record up to the erasure was checked');
+
+  // Everything about this client, as CSV: the same records the screen shows, ids and codes only.
+  await type('#audit-action', '');
+  const mine = await filtered('#audit-target', privateId, (r) => r.target === privateId);
+  const before = new Set(readdirSync(EXPORTS));
+  await click('#audit-export');
+  const path = await driver.wait(async () => {
+    const f = readdirSync(EXPORTS).filter((n) => !before.has(n) && n.endsWith('.csv'));
+    return f.length ? join(EXPORTS, f[0]) : null;
+  }, 30_000, 'the CSV is saved');
+  await driver.wait(async () => (await all('[data-testid="audit-saved"]')).length > 0 && (await text('[data-testid="audit-saved"] .path')) === path, 10_000, 'the screen names the saved file');
+  const csv = readFileSync(path, 'utf8');
+  assert.equal(csv.charCodeAt(0), 0xfeff, 'the CSV starts with a BOM');
+  const [header, ...lines] = csv.slice(1).split('\r\n').filter(Boolean).map((l) => l.split(','));
+  assert.deepEqual(header, ['seq', 'at', 'actor_kind', 'actor_id', 'workstation', 'action', 'target_kind', 'target_id', 'outcome', 'detail']);
+  const col = (name) => header.indexOf(name);
+  assert.deepEqual(lines.map((l) => l[col('seq')]), mine.map((r) => r.seq), 'the CSV holds what the screen shows');
+  assert.ok(lines.every((l) => l[col('target_id')] === privateId));
+  const has = (action, outcome) => lines.filter((l) => l[col('action')] === action && l[col('outcome')] === outcome).length;
+  assert.equal(has('client.export', 'ok'), 1);
+  assert.equal(has('client.export', 'failed'), 1);
+  assert.equal(has('client.erase', 'ok'), 1);
+  assert.equal(has('client.erase', 'failed'), 1);
+  assert.equal(has('consent.set', 'ok'), 2, 'the consent given and withdrawn');
+  for (const never of [PRIVATE.name, PRIVATE.note, PRIVATE.email, 'Trần', '98765432']) assert.ok(!csv.includes(never), `the log holds no ${never}`);
+  await snap('27-audit-verified');
+});
+
+test('privacy screen: a request is due a calendar month after it came in; an incident shows its 72-hour deadline and whose records were touched', async () => {
+  await click('#nav-privacy');
+  await screen('privacy');
+  await clickSteady('#privacy-tab-requests');
+  await clickSteady('#request-new');
+  await shown('[data-testid="request-form"]');
+  const received = await $('#request-received').getAttribute('value');
+  assert.equal(received, clinicDay(0, '00:00').slice(0, 10), 'received today, unless changed');
+  await click('#request-kind');
+  await click('#request-kind option[value="access"]');
+  await type('#request-requester', 'sok.dara@example.com');
+  await type('#request-client-search', 'ដារ៉ា');
+  await clickSteady('[data-pick-client]');
+  await clickSteady('#request-save');
+  const row = await shown('[data-testid="requests-table"] tbody tr[data-request]');
+  const due = monthAfter(received);
+  assert.equal(await row.findElement(By.css('td.due time')).getAttribute('datetime'), due);
+  assert.equal(await row.findElement(By.css('td.due')).getText(), longDate(due), `due ${longDate(due)}`);
+  const cells = await row.getText();
+  assert.match(cells, /Access \(a copy of their data\)/);
+  assert.ok(cells.includes(KHMER_NAME) && cells.includes(longDate(received)) && /Open/.test(cells), cells);
+  assert.equal((await all('[data-testid="request-overdue"]')).length, 0, 'not overdue');
+  await row.findElement(By.css('button.request-open')).click();
+  assert.match(await text('[data-testid="request-form"] .hint'), new RegExp(`^Due ${longDate(due)}`));
+  await accessible('privacy requests');
+  await snap('28-privacy-request');
+
+  await clickSteady('#privacy-tab-incidents');
+  await clickSteady('#incident-new');
+  await shown('[data-testid="incident-form"]');
+  const foundMs = Math.floor(Date.now() / 60_000) * 60_000;
+  await type('#incident-title', 'Front-desk PC left unlocked over lunch');
+  await setDateTime('#incident-found', clinicLocal(foundMs));
+  await setDateTime('#incident-from', clinicLocal(Math.floor(privacyStart / 60_000) * 60_000 - 60_000));
+  await setDateTime('#incident-to', clinicLocal(foundMs));
+  await choose('#incident-suspect', RECEPTION.name);
+  await clickSteady('#incident-save');
+  const notice = await shown('[data-testid="incident-notify-by"]');
+  assert.equal(plain(await notice.getText()), `Tell the authority by ${clinicDateTime(foundMs + 72 * 3_600_000)}.`);
+  const inc = await shown('[data-testid="incidents-table"] tbody tr[data-incident]');
+  const [foundAt, notifyBy] = await Promise.all(
+    (await inc.findElements(By.css('time'))).map((t) => t.getAttribute('datetime')),
+  );
+  assert.equal(Date.parse(foundAt), foundMs);
+  assert.equal(Date.parse(notifyBy) - Date.parse(foundAt), 72 * 3_600_000, 'told within 72 hours of finding it');
+  assert.equal((await all('[data-testid="incident-late"]')).length, 0, 'not late');
+  // What the receptionist did in the window counts: the client she recorded consents for is
+  // listed (the window is whole minutes, so her bookings just before may be too).
+  const affected = await Promise.all((await all('[data-testid="incident-affected"] tr[data-affected]')).map((r) => r.getAttribute('data-affected')));
+  assert.ok(affected.includes(privateId), `the window touched ${privateId}: ${affected}`);
+  const heading = await text('#incident-affected-title');
+  assert.equal(heading, affected.length === 1 ? 'One client affected' : `${affected.length} clients affected`);
+  await accessible('incident register');
+  await driver.executeScript('arguments[0].scrollIntoView({ block: "start" });', await $('[data-testid="incident-form"]'));
+  await snap('29-privacy-incident');
 });
 
 test('without the keyring the recovery passphrase opens the clinic', async () => {
