@@ -48,6 +48,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0008_scrub.sql",
         include_str!("../../../migrations/0008_scrub.sql"),
     ),
+    (
+        "0009_staff_language.sql",
+        include_str!("../../../migrations/0009_staff_language.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -218,13 +218,20 @@ pub struct TaskFields {
     pub priority: Priority,
 }
 
-/// A person's own notification choices: they silence the popup or the sound, never the task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A person's own choices: they silence the popup or the sound, never the task; and the
+/// language the desk speaks to them in, wherever they log in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Prefs {
     pub mute_popups: bool,
     pub mute_sounds: bool,
+    /// "en", "km", "vi" or "ar"; none: the desk's language before login.
+    #[serde(default)]
+    pub ui_language: Option<String>,
 }
+
+/// The languages the desk has a catalogue for (ui/desk/src/locales).
+pub const UI_LANGUAGES: [&str; 4] = ["en", "km", "vi", "ar"];
 
 /// What a desk needs to put a popup on screen for a task, without any client's data: the
 /// popup may linger in the OS's notification list on a shared PC.
@@ -855,12 +862,13 @@ pub(crate) fn prefs(conn: &Connection, ctx: &Ctx) -> Result<Prefs> {
         )
     })?;
     Ok(conn.query_row(
-        "SELECT mute_popups, mute_sounds FROM staff WHERE id = ?1",
+        "SELECT mute_popups, mute_sounds, ui_language FROM staff WHERE id = ?1",
         [me],
         |r| {
             Ok(Prefs {
                 mute_popups: r.get(0)?,
                 mute_sounds: r.get(1)?,
+                ui_language: r.get(2)?,
             })
         },
     )?)
@@ -868,9 +876,18 @@ pub(crate) fn prefs(conn: &Connection, ctx: &Ctx) -> Result<Prefs> {
 
 pub(crate) fn set_prefs(conn: &Connection, ctx: &Ctx, p: &Prefs) -> Result<Prefs> {
     prefs(conn, ctx)?;
+    if let Some(l) = &p.ui_language {
+        if !UI_LANGUAGES.contains(&l.as_str()) {
+            return Err(Error::invalid(
+                "ui_language",
+                "validation.language",
+                format!("the desk speaks {}", UI_LANGUAGES.join(", ")),
+            ));
+        }
+    }
     conn.execute(
-        "UPDATE staff SET mute_popups = ?2, mute_sounds = ?3 WHERE id = ?1",
-        params![ctx.staff_id(), p.mute_popups, p.mute_sounds],
+        "UPDATE staff SET mute_popups = ?2, mute_sounds = ?3, ui_language = ?4 WHERE id = ?1",
+        params![ctx.staff_id(), p.mute_popups, p.mute_sounds, p.ui_language],
     )?;
     prefs(conn, ctx)
 }

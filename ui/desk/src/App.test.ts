@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
+import { applyLocale } from './lib/i18n.svelte';
 import { app } from './lib/app.svelte';
 import { nav } from './lib/nav.svelte';
 import { resetNotices } from './lib/notices.svelte';
@@ -19,8 +20,8 @@ const me = { ...session, permissions: [...session.permissions, 'chat_read', 'tas
 const mine = taskRecord({ title: 'Ring Mrs Chan back' });
 const forOther = taskRecord({ id: '01HTASK0000000000000000009', title: 'Given to Mony', assignee_id: '01HSTAFF000000000000000002', created_by: session.staff_id });
 
-function desk(over: (c: Call) => Reply | undefined = () => undefined) {
-  let prefs: Prefs = { mute_popups: false, mute_sounds: false };
+function desk(over: (c: Call) => Reply | undefined = () => undefined, start: Partial<Prefs> = {}) {
+  let prefs: Prefs = { mute_popups: false, mute_sounds: false, ui_language: null, ...start };
   let tasks: Task[] = [mine, forOther];
   const calls = fakeDesk(
     (c) => {
@@ -132,7 +133,20 @@ describe('the desk', () => {
     await fireEvent.click(mute);
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Save', hidden: true }));
     await vi.waitFor(() => expect(doorRequests(calls, 'prefs_update')).toHaveLength(1));
-    expect(doorRequests(calls, 'prefs_update')[0].args).toEqual({ mute_popups: false, mute_sounds: true });
+    expect(doorRequests(calls, 'prefs_update')[0].args).toEqual({ mute_popups: false, mute_sounds: true, ui_language: null });
+  });
+
+  it("speaks the person's own language once they are in, and keeps a new choice with their account", async () => {
+    const { calls } = desk(undefined, { ui_language: 'vi' });
+    render(App);
+    await vi.waitFor(() => expect(document.documentElement.lang).toBe('vi'));
+    expect(await screen.findByRole('button', { name: /Công việc/ })).toBeTruthy();
+    const picker = document.getElementById('ui-language') as HTMLSelectElement;
+    await fireEvent.change(picker, { target: { value: 'ar' } });
+    await vi.waitFor(() => expect(doorRequests(calls, 'prefs_update')).toHaveLength(1));
+    expect(doorRequests(calls, 'prefs_update')[0].args).toEqual({ mute_popups: false, mute_sounds: false, ui_language: 'ar' });
+    expect(document.documentElement.dir).toBe('rtl');
+    applyLocale('en');
   });
 
   it('shows the calendar second in the menu to those who may read appointments, and opens it', async () => {

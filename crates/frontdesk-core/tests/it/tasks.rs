@@ -383,10 +383,15 @@ fn mute_choices_are_each_persons_own() {
     let (_, a_who) = f.staff_session("anna", Role::Clinician);
     let (b, b_who) = f.staff_session("bora", Role::Clinician);
     let p = Prefs {
+        ui_language: None,
         mute_popups: true,
         mute_sounds: false,
     };
-    match f.clinic.handle(&a_who, Request::PrefsUpdate(p)).unwrap() {
+    match f
+        .clinic
+        .handle(&a_who, Request::PrefsUpdate(p.clone()))
+        .unwrap()
+    {
         Response::Prefs(got) => assert_eq!(got, p),
         other => panic!("unexpected {other:?}"),
     }
@@ -403,6 +408,46 @@ fn mute_choices_are_each_persons_own() {
     let n = f.clinic.task_notice(&t.id).unwrap().unwrap();
     assert!(f.clinic.popups_muted(&f.staff_id("anna")).unwrap());
     assert_eq!(n.from_name.as_deref(), Some(b.fields.display_name.as_str()));
+}
+
+#[test]
+fn each_person_keeps_their_own_ui_language_and_an_unknown_one_changes_nothing() {
+    let f = new_clinic();
+    let (_, a_who) = f.staff_session("anna", Role::Clinician);
+    let (_, b_who) = f.staff_session("bora", Role::Receptionist);
+    let khmer = Prefs {
+        mute_popups: false,
+        mute_sounds: false,
+        ui_language: Some("km".into()),
+    };
+    let Response::Prefs(got) = f
+        .clinic
+        .handle(&a_who, Request::PrefsUpdate(khmer.clone()))
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(got, khmer);
+    let err = f
+        .clinic
+        .handle(
+            &a_who,
+            Request::PrefsUpdate(Prefs {
+                ui_language: Some("fr".into()),
+                mute_sounds: true,
+                ..khmer.clone()
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "validation.language");
+    let Response::Prefs(mine) = f.clinic.handle(&a_who, Request::PrefsGet).unwrap() else {
+        panic!()
+    };
+    assert_eq!(mine, khmer, "the refused change changed nothing");
+    let Response::Prefs(theirs) = f.clinic.handle(&b_who, Request::PrefsGet).unwrap() else {
+        panic!()
+    };
+    assert_eq!(theirs.ui_language, None, "a colleague keeps their own");
 }
 
 #[test]

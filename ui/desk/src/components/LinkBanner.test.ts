@@ -22,7 +22,7 @@ function desk(now: () => DeskStatus, reachable: () => boolean = () => true): Cal
       if (c.call === 'status') return { kind: 'status', data: now() };
       if (c.call === 'shown' || c.call === 'keep_alive') return { kind: 'done' };
       if (c.call !== 'door') throw new Error(`unexpected ${c.call}`);
-      if (c.args.op === 'prefs_get') return doorReply({ kind: 'prefs', data: { mute_popups: false, mute_sounds: false } });
+      if (c.args.op === 'prefs_get') return doorReply({ kind: 'prefs', data: { mute_popups: false, mute_sounds: false, ui_language: null } });
       if (!reachable()) throw deskError('lan.unreachable');
       if (c.args.op === 'client_create') {
         return doorReply({ kind: 'client_saved', data: { client: clientRecord({ id: c.args.args.id! }), possible_duplicates: [] } });

@@ -85,7 +85,7 @@ describe('toasts', () => {
   });
 
   it('stay silent when I muted sounds', () => {
-    notices.prefs = { mute_popups: false, mute_sounds: true };
+    notices.prefs = { mute_popups: false, mute_sounds: true, ui_language: null };
     render(Toasts);
     notice(assigned(1), ME);
     flushSync();

@@ -3,11 +3,13 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import en from '../locales/en.json';
 import ar from '../locales/ar.json';
+import km from '../locales/km.json';
+import vi from '../locales/vi.json';
 import type { ErrorBody } from '../bindings/ErrorBody';
 import type { ErrorCode } from '../bindings/ErrorCode';
 
 export type MessageKey = keyof typeof en;
-export type Locale = 'en' | 'ar';
+export type Locale = 'en' | 'km' | 'vi' | 'ar';
 
 // Every error code the desk can send has an English message: this line stops the type check
 // when a new code arrives without one.
@@ -16,10 +18,15 @@ void _everyErrorHasAMessage;
 
 export const LOCALES: { code: Locale; name: string; dir: 'ltr' | 'rtl' }[] = [
   { code: 'en', name: 'English', dir: 'ltr' },
+  { code: 'km', name: 'ខ្មែរ', dir: 'ltr' },
+  { code: 'vi', name: 'Tiếng Việt', dir: 'ltr' },
   { code: 'ar', name: 'العربية', dir: 'rtl' },
 ];
 
-const catalogues: Record<Locale, Partial<Record<MessageKey, string>>> = { en, ar };
+export const isLocale = (code: string | null | undefined): code is Locale => LOCALES.some((l) => l.code === code);
+
+// Partial: a key missing from one falls back to English (catalogues.test.ts keeps them whole).
+export const catalogues: Record<Locale, Partial<Record<MessageKey, string>>> = { en, km, vi, ar };
 const STORAGE_KEY = 'frontdesk.locale';
 
 function initialLocale(): Locale {

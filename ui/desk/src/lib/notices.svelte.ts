@@ -31,7 +31,7 @@ export interface Toast {
 
 class Notices {
   toasts = $state<Toast[]>([]);
-  prefs = $state<Prefs>({ mute_popups: false, mute_sounds: false });
+  prefs = $state<Prefs>({ mute_popups: false, mute_sounds: false, ui_language: null });
 }
 
 export const notices = new Notices();
@@ -128,5 +128,5 @@ export function resetNotices(): void {
   clearToasts();
   own.clear();
   lastSound = -Infinity;
-  notices.prefs = { mute_popups: false, mute_sounds: false };
+  notices.prefs = { mute_popups: false, mute_sounds: false, ui_language: null };
 }

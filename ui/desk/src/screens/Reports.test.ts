@@ -109,7 +109,7 @@ function desk(answer: Answer = () => march(), save: (c: Extract<Call, { call: 'e
       case 'service_list':
         return doorReply({ kind: 'services', data: [serviceRecord()] });
       case 'prefs_get':
-        return doorReply({ kind: 'prefs', data: { mute_popups: false, mute_sounds: false } });
+        return doorReply({ kind: 'prefs', data: { mute_popups: false, mute_sounds: false, ui_language: null } });
       default:
         throw new Error(`unexpected ${c.args.op}`);
     }
@@ -178,7 +178,7 @@ describe('the reports menu entry', () => {
   it('is not there for a receptionist', async () => {
     fakeDesk((c) => {
       if (c.call === 'status') return { kind: 'status', data: readyStatus(session) };
-      if (c.call === 'door' && c.args.op === 'prefs_get') return doorReply({ kind: 'prefs', data: { mute_popups: false, mute_sounds: false } });
+      if (c.call === 'door' && c.args.op === 'prefs_get') return doorReply({ kind: 'prefs', data: { mute_popups: false, mute_sounds: false, ui_language: null } });
       return { kind: 'done' };
     });
     render(App);
