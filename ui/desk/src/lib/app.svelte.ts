@@ -27,7 +27,10 @@ export async function refresh(): Promise<void> {
     if (r.kind === 'status') {
       app.status = r.data;
       app.fatal = null;
-      if ('clinic' in r.data) i18n.timeZone = r.data.clinic.time_zone;
+      if ('clinic' in r.data) {
+        i18n.timeZone = r.data.clinic.time_zone;
+        i18n.region = r.data.clinic.phone_region;
+      }
     }
   } catch (e) {
     app.fatal = e instanceof Error ? e.message : String(e);

@@ -4,7 +4,7 @@
 //
 // Times here are the clinic's wall clock, never the PC's: "2026-03-03" for a date, "10:00" for
 // a time, minutes since midnight for arithmetic. Requests take "2026-03-03T10:00:00".
-import { i18n, t, type MessageKey } from './i18n.svelte';
+import { i18n, intlLocale, t, type MessageKey } from './i18n.svelte';
 import type { Appointment } from '../bindings/Appointment';
 import type { AppointmentStatus } from '../bindings/AppointmentStatus';
 import type { Conflict } from '../bindings/Conflict';
@@ -117,6 +117,11 @@ export function mondayOf(ymd: string): string {
   return addDays(ymd, -weekdayIndex(ymd));
 }
 
+/** The first day of the week holding `ymd`, for a week starting on `firstDay` (1 Monday … 7 Sunday). */
+export function weekStartOf(ymd: string, firstDay: number): string {
+  return addDays(ymd, -((weekdayIndex(ymd) + 1 - firstDay + 7) % 7));
+}
+
 /** A local time moved by some minutes, across midnight if need be. */
 export function shiftLocal(date: string, minutes: number): { date: string; time: string } {
   const days = Math.floor(minutes / 1440);
@@ -161,7 +166,7 @@ export function lengthMinutes(a: Pick<Appointment, 'starts_at' | 'ends_at' | 'st
 /** "10:00" in the reader's format. */
 export function formatTime(time: string): string {
   const m = minutesOf(time);
-  return dtf(i18n.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(
+  return dtf(intlLocale(), { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(
     new Date(Date.UTC(2000, 0, 1, Math.floor(m / 60), m % 60)),
   );
 }
@@ -174,7 +179,7 @@ export function formatDay(ymd: string, style: 'long' | 'short' = 'long'): string
     style === 'long'
       ? { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }
       : { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' };
-  return dtf(i18n.locale, opts).format(new Date(Date.UTC(y, m - 1, d)));
+  return dtf(intlLocale(), opts).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 /** "2026-03-03T10:00" → "Tue, Mar 3 10:00 AM". */

@@ -40,6 +40,8 @@ class I18nState {
   locale = $state<Locale>(initialLocale());
   /** The clinic's time zone: dates are shown as the clinic's clock reads them. */
   timeZone = $state<string | undefined>(undefined);
+  /** The clinic's country ("KH"): with the language, it says which day a week starts on. */
+  region = $state<string | undefined>(undefined);
 }
 
 export const i18n = new I18nState();
@@ -83,7 +85,7 @@ export function errorText(body: Pick<ErrorBody, 'code' | 'retry_after_secs'>): s
 export function formatDateTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(i18n.locale, {
+  return new Intl.DateTimeFormat(intlLocale(), {
     dateStyle: 'medium',
     timeStyle: 'short',
     timeZone: i18n.timeZone,
@@ -94,7 +96,7 @@ export function formatDateTime(iso: string): string {
 export function formatExact(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(i18n.locale, {
+  return new Intl.DateTimeFormat(intlLocale(), {
     dateStyle: 'medium',
     timeStyle: 'medium',
     timeZone: i18n.timeZone,
@@ -105,11 +107,41 @@ export function formatExact(iso: string): string {
 export function formatDate(ymd: string): string {
   const [y, m, d] = ymd.split('-').map(Number);
   if (!y || !m || !d) return ymd;
-  return new Intl.DateTimeFormat(i18n.locale, { dateStyle: 'long', timeZone: 'UTC' }).format(
+  return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'long', timeZone: 'UTC' }).format(
     new Date(Date.UTC(y, m - 1, d)),
   );
 }
 
 export function formatNumber(n: number): string {
-  return new Intl.NumberFormat(i18n.locale).format(n);
+  return new Intl.NumberFormat(intlLocale()).format(n);
+}
+
+// CLDR's first day of the week (1 Monday … 7 Sunday) for the first markets' countries, for a
+// web view without Intl.Locale's week information. Elsewhere the week starts on Monday.
+const FIRST_DAY: Record<string, number> = { KH: 7, US: 7, CA: 7, TH: 7, LA: 7, JO: 6, SA: 7, AE: 6, EG: 6, IQ: 6, KW: 6, QA: 6, BH: 6, OM: 6, VN: 1 };
+
+/**
+ * The language with the clinic's country ("ar-JO") for Intl, so that digits follow the place:
+ * a clinic in Jordan reads Arabic-Indic digits, one in Cambodia what CLDR gives Khmer there.
+ */
+export function intlLocale(): string {
+  if (!i18n.region) return i18n.locale;
+  try {
+    return Intl.getCanonicalLocales(`${i18n.locale}-${i18n.region}`)[0];
+  } catch {
+    return i18n.locale;
+  }
+}
+
+type WeekInfo = { firstDay: number };
+/** The day a week starts on where the clinic is: 1 for Monday … 7 for Sunday. */
+export function firstDayOfWeek(locale: string = i18n.locale, region: string | undefined = i18n.region): number {
+  try {
+    const l = new Intl.Locale(region ? `${locale}-${region}` : locale) as Intl.Locale & { weekInfo?: WeekInfo; getWeekInfo?: () => WeekInfo };
+    const info = l.getWeekInfo?.() ?? l.weekInfo;
+    if (info && info.firstDay >= 1 && info.firstDay <= 7) return info.firstDay;
+  } catch {
+    // An unknown region: the table below, or Monday.
+  }
+  return FIRST_DAY[region ?? ''] ?? 1;
 }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IntlMessageFormat } from 'intl-messageformat';
 import en from '../locales/en.json';
 import ar from '../locales/ar.json';
-import { applyLocale, catalogues, errorText, i18n, t } from './i18n.svelte';
+import { applyLocale, catalogues, errorText, firstDayOfWeek, formatDate, formatNumber, i18n, t } from './i18n.svelte';
+import { weekStartOf } from './appointments';
 
 afterEach(() => {
   applyLocale('en');
@@ -127,5 +128,47 @@ describe('catalogues', () => {
   it('the argument check would notice a renamed argument', () => {
     expect(argNames('Try again in {seconds, plural, one {# second} other {# seconds}}.')).toEqual(new Set(['seconds']));
     expect(argNames('{count, plural, other {{name} and #}}')).toEqual(new Set(['count', 'name']));
+  });
+});
+
+describe('the first day of the week', () => {
+  it("follows the clinic's country: Sunday in Cambodia, Monday in Vietnam, Saturday in Jordan", () => {
+    expect(firstDayOfWeek('km', 'KH')).toBe(7);
+    expect(firstDayOfWeek('en', 'KH')).toBe(7);
+    expect(firstDayOfWeek('vi', 'VN')).toBe(1);
+    expect(firstDayOfWeek('ar', 'JO')).toBe(6);
+  });
+
+  it('gives the same answer from its own table where the web view has no week information', () => {
+    const original = Object.getOwnPropertyDescriptor(Intl.Locale.prototype, 'weekInfo');
+    Object.defineProperty(Intl.Locale.prototype, 'weekInfo', { get: () => undefined, configurable: true });
+    try {
+      expect([firstDayOfWeek('km', 'KH'), firstDayOfWeek('vi', 'VN'), firstDayOfWeek('ar', 'JO'), firstDayOfWeek('en', 'FR')]).toEqual([7, 1, 6, 1]);
+    } finally {
+      if (original) Object.defineProperty(Intl.Locale.prototype, 'weekInfo', original);
+    }
+  });
+
+  it('starts the week shown on that day', () => {
+    // 2026-12-03 is a Thursday.
+    expect(weekStartOf('2026-12-03', 1)).toBe('2026-11-30');
+    expect(weekStartOf('2026-12-03', 7)).toBe('2026-11-29');
+    expect(weekStartOf('2026-12-03', 6)).toBe('2026-11-28');
+    expect(weekStartOf('2026-11-29', 7)).toBe('2026-11-29');
+    expect(weekStartOf('2026-11-28', 1)).toBe('2026-11-23');
+  });
+});
+
+describe('digits', () => {
+  it("follow the clinic's country: Arabic-Indic in Jordan, Latin with no country", () => {
+    applyLocale('ar');
+    expect(formatNumber(30)).toBe('30');
+    i18n.region = 'JO';
+    try {
+      expect(formatNumber(30)).toBe('٣٠');
+      expect(formatDate('2026-12-03')).toContain('٢٠٢٦');
+    } finally {
+      i18n.region = undefined;
+    }
   });
 });

@@ -140,6 +140,7 @@ describe('the calendar, day view', () => {
   });
 
   it('goes a day on and back, and to today', async () => {
+    i18n.region = 'VN';
     const calls = desk(() => []);
     render(Calendar);
     await waitFor(() => expect(doorRequests(calls, 'appointment_calendar')).toHaveLength(1));
@@ -151,8 +152,11 @@ describe('the calendar, day view', () => {
     await waitFor(() => expect(shownDate()).toBe(today));
     await fireEvent.click(document.getElementById('calendar-view-week')!);
     await waitFor(() => expect(doorRequests(calls, 'appointment_calendar').at(-1)!.args.days).toBe(7));
-    // The week starts on a Monday.
+    // The week starts where the clinic's weeks start: on a Monday in Vietnam, on a Sunday in Cambodia.
     expect(new Date(`${doorRequests(calls, 'appointment_calendar').at(-1)!.args.from}T00:00:00Z`).getUTCDay()).toBe(1);
+    i18n.region = 'KH';
+    await waitFor(() => expect(new Date(`${doorRequests(calls, 'appointment_calendar').at(-1)!.args.from}T00:00:00Z`).getUTCDay()).toBe(0));
+    i18n.region = undefined;
   });
 
   it('opens the booking form for a click on free time, with that provider and time', async () => {
