@@ -8,10 +8,13 @@
 //! 16-byte salt in clear. The HMAC in the reserve is not checked: a page that does not decrypt
 //! to a SQLite header is reported as a wrong key, never as "nothing found".
 
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, KeyIvInit};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::auth::Secret;
 use crate::clinic::Clinic;
@@ -62,46 +65,57 @@ impl Clinic {
                 "give at least one text to look for",
             ));
         }
-        let key: [u8; 32] = *self
-            .key
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_bytes();
+        let key = Zeroizing::new(
+            *self
+                .key
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_bytes(),
+        );
         let needles: Vec<Vec<Vec<u8>>> = texts.iter().map(|t| forms(t.expose())).collect();
         let mut report = ScanReport {
             searched: vec![],
             found: vec![],
         };
-        let mut look = |place: String, plain: Vec<u8>, pages: u64| {
-            let hay = plain.to_ascii_lowercase();
-            for (i, forms) in needles.iter().enumerate() {
-                if forms.iter().any(|n| contains(&hay, n)) {
+        let mut record = |place: String, f: Finder| {
+            for (i, hit) in f.hits.iter().enumerate() {
+                if *hit {
                     report.found.push(ScanFinding {
                         text: i as u32,
                         place: place.clone(),
                     });
                 }
             }
-            report.searched.push(ScannedPlace { place, pages });
+            report.searched.push(ScannedPlace {
+                place,
+                pages: f.pages,
+            });
         };
 
-        let db = read(&self.path)?;
-        let (plain, pages) = decrypt_db(&key, &db).ok_or_else(|| wrong_key("the database"))?;
-        look("database".into(), plain, pages);
+        let mut f = Finder::new(&needles);
+        scan_db(&key, open(&self.path)?, &mut f)?.ok_or_else(|| wrong_key("the database"))?;
+        record("database".into(), f);
         let wal_path = wal_of(&self.path);
         if wal_path.exists() {
-            let (plain, pages) = decrypt_wal(&key, &read(&wal_path)?)?;
-            look("log".into(), plain, pages);
+            let mut f = Finder::new(&needles);
+            scan_wal(&key, open(&wal_path)?, &mut f)?;
+            record("log".into(), f);
         }
         for b in backups {
-            let bytes = read(Path::new(b))?;
-            let start = after_lines(&bytes, BACKUP_HEADER_LINES)
-                .filter(|_| bytes.starts_with(b"FRONTDESK-BACKUP/"))
-                .ok_or_else(|| Error::NotFrontdesk(format!("{b} (not a Frontdesk backup)")))?;
-            let (plain, pages) = decrypt_db(&key, &bytes[start..]).ok_or_else(|| {
+            let mut r = open(Path::new(b))?;
+            let not_backup = || Error::NotFrontdesk(format!("{b} (not a Frontdesk backup)"));
+            for n in 0..BACKUP_HEADER_LINES {
+                let mut line = vec![];
+                r.read_until(b'\n', &mut line).map_err(io)?;
+                if !line.ends_with(b"\n") || (n == 0 && !line.starts_with(b"FRONTDESK-BACKUP/")) {
+                    return Err(not_backup());
+                }
+            }
+            let mut f = Finder::new(&needles);
+            scan_db(&key, r, &mut f)?.ok_or_else(|| {
                 wrong_key(&format!("{b} (a backup made before the last key rotation)"))
             })?;
-            look(b.clone(), plain, pages);
+            record(b.clone(), f);
         }
         Ok(report)
     }
@@ -111,14 +125,56 @@ fn wrong_key(what: &str) -> Error {
     Error::NotFrontdesk(format!("the clinic's key does not open {what}"))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::Storage(format!("{}: {e}", path.display())))
+fn io(e: std::io::Error) -> Error {
+    Error::Storage(e.to_string())
+}
+
+fn open(path: &Path) -> Result<BufReader<File>> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| Error::Storage(format!("{}: {e}", path.display())))
 }
 
 fn wal_of(db: &Path) -> std::path::PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push("-wal");
     name.into()
+}
+
+/// Looks for every text page by page, in constant memory whatever the file's size. The end of
+/// each page is kept in front of the next, so a text that runs across a page boundary in the
+/// plaintext is found too.
+struct Finder<'a> {
+    needles: &'a [Vec<Vec<u8>>],
+    keep: usize,
+    tail: Vec<u8>,
+    hits: Vec<bool>,
+    pages: u64,
+}
+
+impl<'a> Finder<'a> {
+    fn new(needles: &'a [Vec<Vec<u8>>]) -> Self {
+        let longest = needles.iter().flatten().map(Vec::len).max().unwrap_or(0);
+        Finder {
+            needles,
+            keep: longest.saturating_sub(1),
+            tail: vec![],
+            hits: vec![false; needles.len()],
+            pages: 0,
+        }
+    }
+
+    fn feed(&mut self, plain: &[u8]) {
+        let mut window = Zeroizing::new(std::mem::take(&mut self.tail));
+        window.extend(plain.iter().map(u8::to_ascii_lowercase));
+        for (i, forms) in self.needles.iter().enumerate() {
+            if !self.hits[i] && forms.iter().any(|n| contains(&window, n)) {
+                self.hits[i] = true;
+            }
+        }
+        self.tail = window[window.len().saturating_sub(self.keep)..].to_vec();
+        self.pages += 1;
+    }
 }
 
 /// The text as typed, and as the search index folds it, both lower-cased.
@@ -139,23 +195,23 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn after_lines(bytes: &[u8], n: usize) -> Option<usize> {
-    let mut seen = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'\n' {
-            seen += 1;
-            if seen == n {
-                return Some(i + 1);
-            }
+/// Fills `buf`; false when the input ends first.
+fn read_page(r: &mut impl Read, buf: &mut [u8]) -> Result<bool> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]).map_err(io)? {
+            // The end, or a partial last page: nothing whole is left to decrypt.
+            0 => return Ok(false),
+            n => got += n,
         }
     }
-    None
+    Ok(true)
 }
 
-fn decrypt_page(key: &[u8; 32], page_no: u64, page: &[u8]) -> Vec<u8> {
+fn decrypt_page(key: &[u8; 32], page_no: u64, page: &[u8]) -> Zeroizing<Vec<u8>> {
     let start = if page_no == 1 { SALT } else { 0 };
     let iv = &page[PAGE - RESERVE..PAGE - RESERVE + 16];
-    let mut buf = page[start..PAGE - RESERVE].to_vec();
+    let mut buf = Zeroizing::new(page[start..PAGE - RESERVE].to_vec());
     cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
         .decrypt_padded_mut::<NoPadding>(&mut buf)
         .expect("a page is whole AES blocks");
@@ -170,40 +226,38 @@ fn is_header(plain_page_1: &[u8]) -> bool {
         && plain_page_1[4..8] == [RESERVE as u8, 64, 32, 32]
 }
 
-fn decrypt_db(key: &[u8; 32], bytes: &[u8]) -> Option<(Vec<u8>, u64)> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut pages = 0;
-    for (i, page) in bytes.chunks_exact(PAGE).enumerate() {
-        let plain = decrypt_page(key, i as u64 + 1, page);
-        if i == 0 && !is_header(&plain) {
-            return None;
+/// Every page of a database file (or the SQLCipher part of a backup). `None` when its first
+/// page is not this key's.
+fn scan_db(key: &[u8; 32], mut r: impl Read, f: &mut Finder) -> Result<Option<()>> {
+    let mut page = vec![0u8; PAGE];
+    let mut n = 0u64;
+    while read_page(&mut r, &mut page)? {
+        n += 1;
+        let plain = decrypt_page(key, n, &page);
+        if n == 1 && !is_header(&plain) {
+            return Ok(None);
         }
-        out.extend(plain);
-        pages += 1;
+        f.feed(&plain);
     }
-    (pages > 0).then_some((out, pages))
+    Ok((n > 0).then_some(()))
 }
 
 /// Every frame of the log, committed or not, current or overwritten: all of it is on disk.
-fn decrypt_wal(key: &[u8; 32], bytes: &[u8]) -> Result<(Vec<u8>, u64)> {
-    let mut out = vec![];
-    let mut pages = 0;
-    let mut at = WAL_HEADER;
-    while at + FRAME_HEADER + PAGE <= bytes.len() {
-        let page_no = u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as u64;
-        let plain = decrypt_page(
-            key,
-            page_no,
-            &bytes[at + FRAME_HEADER..at + FRAME_HEADER + PAGE],
-        );
+fn scan_wal(key: &[u8; 32], mut r: impl Read, f: &mut Finder) -> Result<()> {
+    let mut header = [0u8; WAL_HEADER];
+    if !read_page(&mut r, &mut header)? {
+        return Ok(());
+    }
+    let mut frame = vec![0u8; FRAME_HEADER + PAGE];
+    while read_page(&mut r, &mut frame)? {
+        let page_no = u32::from_be_bytes(frame[..4].try_into().expect("4 bytes")) as u64;
+        let plain = decrypt_page(key, page_no, &frame[FRAME_HEADER..]);
         if page_no == 1 && !is_header(&plain) {
             return Err(wrong_key("the database's log"));
         }
-        out.extend(plain);
-        pages += 1;
-        at += FRAME_HEADER + PAGE;
+        f.feed(&plain);
     }
-    Ok((out, pages))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -220,8 +274,16 @@ mod tests {
     }
 
     #[test]
-    fn a_backup_starts_after_its_two_header_lines() {
-        assert_eq!(after_lines(b"A\nB\nrest", 2), Some(4));
-        assert_eq!(after_lines(b"A only", 2), None);
+    fn a_text_cut_by_a_page_boundary_is_found() {
+        let needles = vec![forms("Zelphinia")];
+        let mut f = Finder::new(&needles);
+        f.feed(b"....... zelph");
+        assert_eq!(f.hits, [false]);
+        f.feed(b"inia quarrington ....");
+        assert_eq!((f.hits.as_slice(), f.pages), (&[true][..], 2));
+        let mut g = Finder::new(&needles);
+        g.feed(b"zelph");
+        g.feed(b"xinia");
+        assert_eq!(g.hits, [false]);
     }
 }
