@@ -28,7 +28,15 @@ pub struct Saved {
     pub bytes: u64,
 }
 
-pub fn export(desk: &Desk, filter: ReportFilter, file: ReportFile) -> DeskResult<Saved> {
+/// Saves the report as `file`; a PDF is printed in `language` (the desk's locale code), in
+/// English when none is given. The CSV keeps its English column names, which spreadsheets and
+/// scripts key on.
+pub fn export(
+    desk: &Desk,
+    filter: ReportFilter,
+    file: ReportFile,
+    language: Option<&str>,
+) -> DeskResult<Saved> {
     let output = match file {
         ReportFile::Csv => ReportOutput::Csv,
         ReportFile::PdfA4 | ReportFile::PdfLetter => ReportOutput::Pdf,
@@ -51,7 +59,8 @@ pub fn export(desk: &Desk, filter: ReportFilter, file: ReportFile) -> DeskResult
                 logo_png: logo.as_deref(),
             };
             (
-                frontdesk_pdf::render(&report, &opts).map_err(DeskError::Pdf)?,
+                frontdesk_pdf::render_in(&report, &opts, language.unwrap_or("en"))
+                    .map_err(DeskError::Pdf)?,
                 "pdf",
             )
         }

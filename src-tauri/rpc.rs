@@ -74,6 +74,9 @@ pub enum Call {
     ExportReport {
         filter: frontdesk_core::ReportFilter,
         file: crate::export::ReportFile,
+        /// The UI's locale ("km"), for the PDF's words; callers that send none get English.
+        #[serde(default)]
+        language: Option<String>,
     },
     /// Save the filtered audit log as CSV on this PC.
     ExportAudit {
@@ -160,9 +163,16 @@ pub fn dispatch(desk: &Desk, started: Instant, call: Call) -> DeskResult<Reply> 
         Call::Unpair => Reply::Status(desk.unpair()?),
         Call::PairingOffer => Reply::PairingOffer(desk.pairing_offer()?),
         Call::LanInfo => Reply::LanInfo(desk.lan_info()?),
-        Call::ExportReport { filter, file } => {
-            Reply::Saved(crate::export::export(desk, filter, file)?)
-        }
+        Call::ExportReport {
+            filter,
+            file,
+            language,
+        } => Reply::Saved(crate::export::export(
+            desk,
+            filter,
+            file,
+            language.as_deref(),
+        )?),
         Call::ExportAudit { filter } => Reply::Saved(crate::export::export_audit(desk, filter)?),
         Call::ExportClient { id, totp, encrypt } => {
             Reply::ClientExported(crate::export::export_client(desk, id, totp, encrypt)?)

@@ -3,6 +3,7 @@
 
 use frontdesk_core::reports::format;
 
+use crate::labels::{Labels, Text};
 use crate::page::{Align, Doc, Rgb3, Style, ACCENT, GRID, INK, MUTED, RULE};
 
 pub(crate) struct Series<'a> {
@@ -26,6 +27,7 @@ const LABEL: Style = Style::new(6.5).color(MUTED);
 /// Bars per bucket, stacked bottom to top in the order given, with an optional time line.
 pub(crate) fn bars(
     doc: &mut Doc,
+    labels_of: &Labels,
     title: &str,
     labels: &[String],
     stacks: &[Series],
@@ -71,7 +73,7 @@ pub(crate) fn bars(
         doc.text(
             (x0 + x1) / 2.0,
             top + PLOT_H / 2.0,
-            "No buckets in this period",
+            labels_of.desk("report.no_rows"),
             LABEL,
             Align::Center,
         );
@@ -99,7 +101,7 @@ pub(crate) fn bars(
             doc.text(
                 x1 + 4.0,
                 ty(tick) + 2.2,
-                &time_label(tick),
+                &time_label(labels_of, tick),
                 LABEL,
                 Align::Left,
             );
@@ -132,7 +134,7 @@ pub(crate) fn bars(
 }
 
 /// Each person's share of the chats, with a marker where an even share would be.
-pub(crate) fn shares(doc: &mut Doc, title: &str, rows: &[(String, f64, f64)]) {
+pub(crate) fn shares(doc: &mut Doc, labels: &Labels, title: &str, rows: &[(String, f64, f64)]) {
     let row_h = 11.0;
     let head_h = 16.0 + 14.0 + 12.0;
     doc.ensure(head_h + row_h * rows.len().clamp(1, 4) as f32);
@@ -155,14 +157,14 @@ pub(crate) fn shares(doc: &mut Doc, title: &str, rows: &[(String, f64, f64)]) {
             &if first {
                 title.to_string()
             } else {
-                format!("{title} (continued)")
+                doc.continued(title)
             },
         );
         legend(
             doc,
             [
-                ("Share of chats assigned", ACCENT, false),
-                ("Even share", INK, true),
+                (labels.desk("report.share"), ACCENT, false),
+                (labels.desk("report.even_share"), INK, true),
             ]
             .into_iter(),
         );
@@ -192,7 +194,7 @@ pub(crate) fn shares(doc: &mut Doc, title: &str, rows: &[(String, f64, f64)]) {
             doc.text(
                 x0 + 4.0,
                 top + 7.5,
-                "No one in this report",
+                labels.pdf(Text::NoOne),
                 LABEL,
                 Align::Left,
             );
@@ -234,18 +236,33 @@ pub(crate) fn shares(doc: &mut Doc, title: &str, rows: &[(String, f64, f64)]) {
     doc.y += 10.0;
 }
 
-/// Swatches and names of the series, in one row under the heading.
+/// Swatches and names of the series, in one row under the heading: from the left, or in a
+/// right-to-left document from the right, each swatch before (after, on paper) its name.
 fn legend<'a>(doc: &mut Doc, items: impl Iterator<Item = (&'a str, Rgb3, bool)>) {
-    let mut x = doc.left;
+    let style = Style::new(7.0).color(MUTED);
     let y = doc.y + 6.0;
+    let mut x = doc.left;
+    let mut from_right = doc.right;
     for (label, color, is_line) in items {
-        if is_line {
-            doc.hline(x, x + 12.0, y, color, 1.4);
+        let swatch = if doc.rtl {
+            from_right -= 12.0;
+            from_right
         } else {
-            doc.fill_rect(x, y - 3.5, 9.0, 7.0, color);
+            x
+        };
+        if is_line {
+            doc.hline(swatch, swatch + 12.0, y, color, 1.4);
+        } else {
+            let left = if doc.rtl { swatch + 3.0 } else { swatch };
+            doc.fill_rect(left, y - 3.5, 9.0, 7.0, color);
         }
-        x += 15.0;
-        x += doc.text(x, y + 2.4, label, Style::new(7.0).color(MUTED), Align::Left) + 12.0;
+        if doc.rtl {
+            from_right -= 3.0;
+            from_right -= doc.text(from_right, y + 2.4, label, style, Align::Right) + 12.0;
+        } else {
+            x += 15.0;
+            x += doc.text(x, y + 2.4, label, style, Align::Left) + 12.0;
+        }
     }
     doc.y += 14.0;
 }
@@ -316,15 +333,16 @@ fn count_label(v: f64) -> String {
 }
 
 /// Short axis labels: the gridlines sit on round times, so "2 min" says all.
-fn time_label(secs: f64) -> String {
+fn time_label(labels: &Labels, secs: f64) -> String {
     let s = secs.round() as i64;
+    let minutes = |n: String| labels.pdf_with(Text::AxisMinutes, &[("n", &n)]);
     match s {
         0 => "0".into(),
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 && s % 60 == 0 => format!("{} min", s / 60),
-        s if s < 3600 => format!("{}:{:02} min", s / 60, s % 60),
-        s if s % 3600 == 0 => format!("{} h", s / 3600),
-        s => format!("{} h {:02}", s / 3600, (s % 3600) / 60),
+        s if s < 60 => labels.duration(Some(s)),
+        s if s < 3600 && s % 60 == 0 => minutes((s / 60).to_string()),
+        s if s < 3600 => minutes(format!("{}:{:02}", s / 60, s % 60)),
+        s if s % 3600 == 0 => labels.pdf_with(Text::AxisHours, &[("n", &(s / 3600).to_string())]),
+        s => labels.duration(Some(s)),
     }
 }
 
@@ -338,8 +356,12 @@ mod tests {
         assert_eq!(count_axis(3.0), (1.0, 3.0));
         assert_eq!(count_axis(0.0), (1.0, 4.0));
         assert_eq!(time_axis(250.0), (120.0, 360.0));
-        assert_eq!(time_label(120.0), "2 min");
-        assert_eq!(time_label(90.0), "1:30 min");
+        let en = Labels::default();
+        assert_eq!(time_label(&en, 120.0), "2 min");
+        assert_eq!(time_label(&en, 90.0), "1:30 min");
+        assert_eq!(time_label(&en, 7200.0), "2 h");
+        let vi = Labels::new(crate::labels::Language::Vi);
+        assert_eq!(time_label(&vi, 120.0), "2 phút");
         let (step, max) = percent_axis(0.34);
         assert!((step - 0.1).abs() < 1e-9 && (max - 0.4).abs() < 1e-9);
     }

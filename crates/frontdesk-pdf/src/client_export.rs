@@ -60,7 +60,8 @@ pub fn render_client_export(export: &ClientExport, opts: &Options) -> Result<Vec
     let made_at = DateTime::parse_from_rfc3339(&export.made_at)
         .map(|t| t.timestamp())
         .unwrap_or(0);
-    doc.finish(&title, &footer, made_at)
+    let page = |page: usize, pages: usize| format!("Page {page} of {pages}");
+    doc.finish(&title, &footer, &page, made_at)
 }
 
 /// Who the export is about, as the cover and footer name them.

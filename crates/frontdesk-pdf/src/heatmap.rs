@@ -1,14 +1,18 @@
 //! Chats arriving by weekday and hour as a grid of shaded cells, for planning shifts.
 
+use crate::labels::{Labels, Text};
 use crate::page::{Align, Doc, Rgb3, Style, ACCENT, MUTED, RULE};
 
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-pub(crate) fn draw(doc: &mut Doc, heat: &[Vec<u32>], time_zone: &str) {
+pub(crate) fn draw(doc: &mut Doc, labels: &Labels, heat: &[Vec<u32>], time_zone: &str) {
     let cell_h = 13.0;
-    let label_w = 26.0;
+    let small = Style::new(6.0).color(MUTED);
+    // Weekday names are longer in some languages than "Wed": the grid gives them the room.
+    let widest_day = (0..7)
+        .map(|d| doc.measure(labels.weekday(d), small))
+        .fold(0.0f32, f32::max);
+    let label_w = (widest_day + 8.0).max(26.0);
     doc.ensure(16.0 + 12.0 + 7.0 * cell_h + 26.0);
-    crate::report::heading(doc, "Chats arriving by weekday and hour");
+    crate::report::heading(doc, labels.pdf(Text::HeatmapTitle));
 
     let value = |d: usize, h: usize| heat.get(d).and_then(|r| r.get(h)).copied().unwrap_or(0);
     let max = (0..7)
@@ -19,7 +23,6 @@ pub(crate) fn draw(doc: &mut Doc, heat: &[Vec<u32>], time_zone: &str) {
 
     let x0 = doc.left + label_w;
     let cell_w = (doc.content_width() - label_w) / 24.0;
-    let small = Style::new(6.0).color(MUTED);
     let hours_y = doc.y + 7.0;
     for h in 0..24 {
         let label = format!("{h:02}");
@@ -32,7 +35,8 @@ pub(crate) fn draw(doc: &mut Doc, heat: &[Vec<u32>], time_zone: &str) {
         );
     }
     let top = hours_y + 4.0;
-    for (d, day) in DAYS.iter().enumerate() {
+    for d in 0..7 {
+        let day = labels.weekday(d);
         let y = top + d as f32 * cell_h;
         doc.text(x0 - 5.0, y + cell_h / 2.0 + 2.3, day, small, Align::Right);
         for h in 0..24 {
@@ -61,8 +65,7 @@ pub(crate) fn draw(doc: &mut Doc, heat: &[Vec<u32>], time_zone: &str) {
     // The scale, then where the busiest hour is, in words.
     let mut x = x0;
     let y = bottom + 9.0;
-    doc.text(x, y, "Fewer", small, Align::Left);
-    x += 22.0;
+    x += doc.text(x, y, labels.pdf(Text::Fewer), small, Align::Left) + 4.0;
     for k in 0..6 {
         let v = (f64::from(max) * f64::from(k) / 5.0).round() as u32;
         doc.fill_rect(
@@ -75,14 +78,19 @@ pub(crate) fn draw(doc: &mut Doc, heat: &[Vec<u32>], time_zone: &str) {
     }
     doc.stroke_rect(x, y - 5.5, 65.0, 7.0, RULE, 0.3);
     x += 70.0;
-    doc.text(x, y, "More", small, Align::Left);
+    doc.text(x, y, labels.pdf(Text::More), small, Align::Left);
     let note = match busiest(heat) {
-        Some((d, h, v)) => format!(
-            "Busiest: {} {h:02}:00–{:02}:00, {v} chats. Times in {time_zone}.",
-            DAYS[d],
-            (h + 1) % 24
+        Some((d, h, v)) => labels.pdf_with(
+            Text::Busiest,
+            &[
+                ("day", labels.weekday(d)),
+                ("from", &format!("{h:02}:00")),
+                ("to", &format!("{:02}:00", (h + 1) % 24)),
+                ("chats", &labels.chats(v)),
+                ("zone", time_zone),
+            ],
         ),
-        None => format!("No chats arrived in this period. Times in {time_zone}."),
+        None => labels.pdf_with(Text::NoChats, &[("zone", time_zone)]),
     };
     doc.text(doc.right, y, &note, small, Align::Right);
     doc.y = bottom + 22.0;

@@ -11,6 +11,7 @@ mod charts;
 mod client_export;
 mod fonts;
 mod heatmap;
+mod labels;
 mod logo;
 mod page;
 mod report;
@@ -19,6 +20,7 @@ mod table;
 
 pub use client_export::render_client_export;
 pub use fonts::Face;
+pub use labels::Language;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -55,21 +57,38 @@ impl Error {
     }
 }
 
+/// The workload report in English.
 pub fn render(report: &Report, opts: &Options) -> Result<Vec<u8>, Error> {
+    render_in(report, opts, "en")
+}
+
+/// The workload report in `language`, a locale code as the desk keeps it ("km", "vi", "ar";
+/// with or without a region). Codes it has no words for print in English.
+pub fn render_in(report: &Report, opts: &Options, language: &str) -> Result<Vec<u8>, Error> {
     // The logo is checked first: a bad one is the caller's to fix, whatever else happens.
     let logo = opts.logo_png.map(logo::decode).transpose()?;
+    let labels = labels::Labels::new(Language::from_code(language));
     let mut doc = page::Doc::new(opts.paper);
-    report::layout(&mut doc, report, logo);
-    let title = format!(
-        "{} workload report {}",
-        report.clinic_name,
-        report::period(report)
+    doc.rtl = labels.lang.rtl();
+    report::layout(&mut doc, report, logo, &labels);
+    let period = report::period(report);
+    let title = labels.pdf_with(
+        labels::Text::DocTitle,
+        &[("clinic", &report.clinic_name), ("period", &period)],
     );
-    let footer = format!(
-        "{} · Workload report {} · by {}",
-        report.clinic_name,
-        report::period(report),
-        report.filter.bucket.as_str()
+    let footer = labels.pdf_with(
+        labels::Text::Footer,
+        &[
+            ("clinic", &report.clinic_name),
+            ("period", &period),
+            ("by", &labels.by_bucket(report.filter.bucket)),
+        ],
     );
-    doc.finish(&title, &footer, report.made_at.timestamp())
+    let page = |page: usize, pages: usize| {
+        labels.pdf_with(
+            labels::Text::Page,
+            &[("page", &page.to_string()), ("pages", &pages.to_string())],
+        )
+    };
+    doc.finish(&title, &footer, &page, report.made_at.timestamp())
 }

@@ -97,6 +97,11 @@ pub(crate) struct Doc {
     pub bottom: f32,
     /// Where the next block goes.
     pub y: f32,
+    /// The document reads right to left: headings, lines and table columns start at the
+    /// right edge.
+    pub rtl: bool,
+    /// A heading again on the next page: `{title}` in the reader's words for "(continued)".
+    pub continued: &'static str,
     pages: Vec<Vec<Op>>,
     ops: Vec<Op>,
     shaper: Shaper,
@@ -120,6 +125,8 @@ impl Doc {
             top: 40.0,
             bottom: height - 44.0,
             y: 40.0,
+            rtl: false,
+            continued: "{title} (continued)",
             pages: Vec::new(),
             ops: Vec::new(),
             shaper: Shaper::default(),
@@ -130,6 +137,20 @@ impl Doc {
 
     pub fn content_width(&self) -> f32 {
         self.right - self.left
+    }
+
+    /// `title` again at the top of another page.
+    pub fn continued(&self, title: &str) -> String {
+        crate::labels::fill(self.continued, &[("title", title)])
+    }
+
+    /// The edge a line starts from, and the alignment that sets it against that edge.
+    pub fn lead(&self) -> (f32, Align) {
+        if self.rtl {
+            (self.right, Align::Right)
+        } else {
+            (self.left, Align::Left)
+        }
     }
 
     pub fn new_page(&mut self) {
@@ -216,9 +237,10 @@ impl Doc {
     pub fn paragraph(&mut self, text: &str, style: Style) {
         let width = self.content_width();
         let line_h = style.size * 1.35;
+        let (x, align) = self.lead();
         for line in self.wrap(text, style, width) {
             self.ensure(line_h);
-            self.text(self.left, self.y + style.size, &line, style, Align::Left);
+            self.text(x, self.y + style.size, &line, style, align);
             self.y += line_h;
         }
     }
@@ -471,8 +493,15 @@ impl Doc {
         self.ops.push(Op::RestoreGraphicsState);
     }
 
-    /// Numbers the pages, embeds the glyphs used and writes the file.
-    pub fn finish(mut self, title: &str, footer: &str, made_at: i64) -> Result<Vec<u8>, Error> {
+    /// Numbers the pages (`page_label(page, pages)`), embeds the glyphs used and writes the
+    /// file.
+    pub fn finish(
+        mut self,
+        title: &str,
+        footer: &str,
+        page_label: &dyn Fn(usize, usize) -> String,
+        made_at: i64,
+    ) -> Result<Vec<u8>, Error> {
         self.pages.push(std::mem::take(&mut self.ops));
         let total = self.pages.len();
         let small = Style::new(7.0).color(MUTED);
@@ -483,9 +512,15 @@ impl Doc {
             let y = self.height - 24.0;
             self.hline(self.left, self.right, y - 10.0, RULE, 0.5);
             let footer_width = self.content_width() - 80.0;
-            self.text_fit(self.left, y, footer_width, footer, small, Align::Left);
-            let page = format!("Page {} of {}", i + 1, total);
-            self.text(self.right, y, &page, small, Align::Right);
+            let (x, align) = self.lead();
+            self.text_fit(x, y, footer_width, footer, small, align);
+            let page = page_label(i + 1, total);
+            let (x, align) = if self.rtl {
+                (self.left, Align::Left)
+            } else {
+                (self.right, Align::Right)
+            };
+            self.text(x, y, &page, small, align);
             self.pages[i] = std::mem::take(&mut self.ops);
         }
 

@@ -198,7 +198,7 @@ impl Shaper {
             Ok(()) => {
                 let infos = buffer.glyph_infos();
                 let positions = buffer.glyph_positions();
-                let texts = cluster_texts(piece, infos.iter().map(|g| g.cluster as usize));
+                let texts = cluster_texts(piece, infos.iter().map(|g| g.cluster as usize), rtl);
                 for ((info, pos), text) in infos.iter().zip(positions).zip(texts) {
                     glyphs.push(Glyph {
                         id: u16::try_from(info.glyph_id).unwrap_or(0),
@@ -241,27 +241,38 @@ impl Shaper {
 }
 
 /// The text each glyph carries for copy and paste: a cluster's characters go with its first
-/// glyph in visual order, so a reordered Khmer vowel or an Arabic ligature still copies once.
-fn cluster_texts(piece: &str, clusters: impl Iterator<Item = usize>) -> Vec<String> {
+/// glyph in reading order, so a reordered Khmer vowel or an Arabic ligature still copies once.
+/// Left to right that is the first glyph drawn; right to left the last, which is the base
+/// letter: a zero-width Arabic vowel mark drawn before it would otherwise carry the letter,
+/// and extractors, which order by position, would set it apart from its word.
+fn cluster_texts(piece: &str, clusters: impl Iterator<Item = usize>, rtl: bool) -> Vec<String> {
     let clusters: Vec<usize> = clusters.collect();
     let mut starts: Vec<usize> = clusters.clone();
     starts.sort_unstable();
     starts.dedup();
     let mut seen = std::collections::HashSet::new();
-    clusters
-        .iter()
-        .map(|&c| {
-            if !seen.insert(c) {
-                return String::new();
-            }
-            let end = starts
-                .iter()
-                .copied()
-                .find(|&s| s > c)
-                .unwrap_or(piece.len());
-            piece.get(c..end).unwrap_or_default().to_string()
-        })
-        .collect()
+    let text_of = |c: usize, seen: &mut std::collections::HashSet<usize>| {
+        if !seen.insert(c) {
+            return String::new();
+        }
+        let end = starts
+            .iter()
+            .copied()
+            .find(|&s| s > c)
+            .unwrap_or(piece.len());
+        piece.get(c..end).unwrap_or_default().to_string()
+    };
+    if rtl {
+        let mut texts: Vec<String> = clusters
+            .iter()
+            .rev()
+            .map(|&c| text_of(c, &mut seen))
+            .collect();
+        texts.reverse();
+        texts
+    } else {
+        clusters.iter().map(|&c| text_of(c, &mut seen)).collect()
+    }
 }
 
 /// Whether a break before byte `at` keeps every character with its cluster, whatever the
@@ -444,9 +455,17 @@ mod tests {
     #[test]
     fn cluster_text_goes_with_the_first_glyph() {
         assert_eq!(
-            cluster_texts("abc", [0usize, 0, 1, 2].into_iter()),
+            cluster_texts("abc", [0usize, 0, 1, 2].into_iter(), false),
             vec!["a", "", "b", "c"]
         );
-        assert_eq!(cluster_texts("ab", [1usize, 0].into_iter()), vec!["b", "a"]);
+        assert_eq!(
+            cluster_texts("ab", [1usize, 0].into_iter(), false),
+            vec!["b", "a"]
+        );
+        // Right to left, the cluster's last glyph drawn (its base letter) carries it.
+        assert_eq!(
+            cluster_texts("ab", [1usize, 0, 0].into_iter(), true),
+            vec!["b", "", "a"]
+        );
     }
 }

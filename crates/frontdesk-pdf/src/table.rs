@@ -90,12 +90,14 @@ impl Table<'_> {
         self.header(doc, &widths, head, head_h);
 
         if self.rows.is_empty() {
+            let (edge, align) = doc.lead();
+            let x = if doc.rtl { edge - PAD } else { edge + PAD };
             doc.text(
-                doc.left + PAD,
+                x,
                 doc.y + row_h * 0.68,
                 self.empty,
                 body.color(MUTED),
-                Align::Left,
+                align,
             );
             doc.y += row_h;
         }
@@ -126,7 +128,7 @@ impl Table<'_> {
 
     fn continue_on_next_page(&self, doc: &mut Doc, widths: &[f32], head: Style, head_h: f32) {
         doc.new_page();
-        crate::report::heading(doc, &format!("{} (continued)", self.title));
+        crate::report::heading(doc, &doc.continued(self.title));
         self.header(doc, widths, head, head_h);
     }
 
@@ -221,15 +223,29 @@ impl Table<'_> {
     fn cells(&self, doc: &mut Doc, widths: &[f32], cells: &[String], style: Style, h: f32) {
         let baseline = doc.y + h / 2.0 + style.size * 0.36;
         let mut x = doc.left;
+        let mut from_right = doc.right;
         for ((col, w), cell) in self.columns.iter().zip(widths).zip(cells) {
             let inner = (w - 2.0 * PAD).max(1.0);
-            let anchor = match col.align {
+            // A right-to-left table is the mirror image: the first column at the right edge,
+            // text set against each column's right side and figures against its left.
+            let (x, align) = if doc.rtl {
+                from_right -= w;
+                let align = match col.align {
+                    Align::Left => Align::Right,
+                    Align::Center => Align::Center,
+                    Align::Right => Align::Left,
+                };
+                (from_right, align)
+            } else {
+                x += w;
+                (x - w, col.align)
+            };
+            let anchor = match align {
                 Align::Left => x + PAD,
                 Align::Center => x + w / 2.0,
                 Align::Right => x + w - PAD,
             };
-            doc.text_fit(anchor, baseline, inner, cell, style, col.align);
-            x += w;
+            doc.text_fit(anchor, baseline, inner, cell, style, align);
         }
         doc.y += h;
     }

@@ -3,6 +3,7 @@
 
 mod client_export;
 mod known_answers;
+mod languages;
 mod logo;
 mod pages;
 mod rendering;

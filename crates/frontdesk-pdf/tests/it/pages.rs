@@ -81,12 +81,13 @@ fn a_year_of_weeks_and_thirty_people_break_across_pages_under_repeated_headers()
     assert!(all.contains("By week (continued)"), "{all}");
 }
 
+/// The desk's names of the teams (`report.team.*` in its English catalogue).
 fn team(role: Role) -> &'static str {
     match role {
-        Role::Admin => "Admin",
-        Role::Manager => "Manager",
+        Role::Admin => "Admins",
+        Role::Manager => "Managers",
         Role::Receptionist => "Front desk",
-        Role::Clinician => "Clinician",
+        Role::Clinician => "Clinicians",
         Role::Emergency => "Emergency access",
     }
 }

@@ -5,7 +5,7 @@
 use frontdesk_pdf::shape::shape_text;
 use frontdesk_pdf::{Face, Paper};
 
-use crate::support::{cmap_glyphs, hb_shape, outlines, pdf, report, Parsed};
+use crate::support::{cmap_glyphs, hb_shape, outlines, pdf, report, GlyphRun, Parsed};
 
 /// Texts shaped alone in one face (so hb-shape sees the same run).
 const CASES: [(&str, Face); 4] = [
@@ -68,28 +68,35 @@ fn the_pdf_draws_hb_shapes_glyphs() {
     let parsed = Parsed::new(&bytes);
     let runs = parsed.glyph_runs();
     for (text, face) in CASES {
-        let expected = hb_shape(face.file_name(), text);
-        let want = outlines(face.bytes().to_vec(), &expected);
         // Every place the name is drawn (share chart and staff table) uses these glyphs.
-        let mut found = 0;
-        for run in runs.iter().filter(|r| r.font == face_resource(face)) {
-            if run.codes.len() != expected.len() {
-                continue;
-            }
-            let program = parsed.font_program(run.page, &run.font);
-            if outlines(program, &run.codes) == want {
-                found += 1;
-                if face != Face::Arabic {
-                    // Left-to-right runs carry their text for copying.
-                    assert_eq!(run.actual_text.as_deref(), Some(text));
-                }
-            }
-        }
+        let found = drawn_as_hb_shapes(&parsed, &runs, text, face);
         assert!(
             found >= 2,
             "{text}: drawn {found} times with HarfBuzz's glyphs"
         );
     }
+}
+
+/// How many times `text`, shaped alone in `face`, is drawn in the PDF with exactly the glyphs
+/// `hb-shape` gives (matched by outline, through the subset font's renumbering).
+pub fn drawn_as_hb_shapes(parsed: &Parsed, runs: &[GlyphRun], text: &str, face: Face) -> usize {
+    let expected = hb_shape(face.file_name(), text);
+    let want = outlines(face.bytes().to_vec(), &expected);
+    let mut found = 0;
+    for run in runs.iter().filter(|r| r.font == face_resource(face)) {
+        if run.codes.len() != expected.len() {
+            continue;
+        }
+        let program = parsed.font_program(run.page, &run.font);
+        if outlines(program, &run.codes) == want {
+            found += 1;
+            if face != Face::Arabic {
+                // Left-to-right runs carry their text for copying.
+                assert_eq!(run.actual_text.as_deref(), Some(text));
+            }
+        }
+    }
+    found
 }
 
 pub fn face_resource(face: Face) -> &'static str {

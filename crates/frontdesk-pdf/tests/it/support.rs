@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use frontdesk_core::{
     Bucket, BucketReport, Measures, Report, ReportFilter, Role, StaffReport, TeamReport,
 };
-use frontdesk_pdf::{render, Options, Paper};
+use frontdesk_pdf::{render, render_in, Options, Paper};
 
 pub const FROM: (i32, u32, u32) = (2025, 1, 6);
 
@@ -130,6 +130,34 @@ pub fn pdf(report: &Report, paper: Paper) -> Vec<u8> {
     .expect("the report renders")
 }
 
+/// The report in `language` (a desk locale code).
+pub fn pdf_in(report: &Report, paper: Paper, language: &str) -> Vec<u8> {
+    render_in(
+        report,
+        &Options {
+            paper,
+            logo_png: None,
+        },
+        language,
+    )
+    .expect("the report renders")
+}
+
+/// The desk's message `key` in `language`, read from its catalogue file (not through the
+/// crate), so the test checks the PDF against the desk's own words.
+pub fn catalogue(language: &str, key: &str) -> String {
+    let path = format!(
+        "{}/../../ui/desk/src/locales/{language}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not in {path}"))
+        .to_string()
+}
+
 /// A temporary file holding `bytes`, for the command-line tools.
 pub fn file(bytes: &[u8], suffix: &str) -> tempfile::NamedTempFile {
     let mut f = tempfile::Builder::new().suffix(suffix).tempfile().unwrap();
@@ -173,6 +201,14 @@ pub fn pdftotext(pdf: &[u8], layout: bool, page: Option<usize>) -> String {
     let path = f.path().to_str().unwrap();
     args.extend([path, "-"]);
     run("pdftotext", &args).stdout
+}
+
+/// Without Arabic's vowel marks: the PDF maps each glyph to one text, so a letter drawn
+/// with a mark in one word and without in another copies without it (the drawing keeps it).
+pub fn without_harakat(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{064B}'..='\u{0652}' | '\u{0670}'))
+        .collect()
 }
 
 /// Whitespace collapsed to single spaces, and without the bidi control characters poppler

@@ -147,6 +147,7 @@ beforeEach(() => {
   vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
   app.status = readyStatus(manager);
   i18n.timeZone = clinic.time_zone;
+  i18n.locale = 'en';
   nav.view = 'clients';
   nav.pending = {};
   resetNotices();
@@ -154,6 +155,7 @@ beforeEach(() => {
 afterEach(() => {
   app.status = null;
   i18n.timeZone = undefined;
+  i18n.locale = 'en';
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
@@ -392,7 +394,7 @@ describe('the reports screen', () => {
     const csv = screen.getByTestId('export-csv') as HTMLButtonElement;
     await fireEvent.click(csv);
     const [sent] = calls.filter((c) => c.call === 'export_report');
-    expect(sent).toEqual({ call: 'export_report', args: { filter: MARCH, file: 'csv' } });
+    expect(sent).toEqual({ call: 'export_report', args: { filter: MARCH, file: 'csv', language: 'en' } });
     expect(csv.getAttribute('aria-busy')).toBe('true');
     expect(csv.disabled).toBe(true);
     expect((screen.getByTestId('export-pdf-a4') as HTMLButtonElement).disabled).toBe(true);
@@ -416,7 +418,21 @@ describe('the reports screen', () => {
     await fireEvent.change(screen.getByTestId('report-bucket'), { target: { value: 'month' } });
     await fireEvent.click(screen.getByTestId('export-pdf-letter'));
     expect(await screen.findByTestId('export-error')).toHaveProperty('textContent', 'The PDF could not be made. Save the CSV file instead, or try again.');
-    expect(calls.filter((c) => c.call === 'export_report')).toEqual([{ call: 'export_report', args: { filter: { ...MARCH, bucket: 'month' }, file: 'pdf_letter' } }]);
+    expect(calls.filter((c) => c.call === 'export_report')).toEqual([{ call: 'export_report', args: { filter: { ...MARCH, bucket: 'month' }, file: 'pdf_letter', language: 'en' } }]);
     expect(screen.queryByTestId('export-saved')).toBeNull();
+  });
+
+  it('asks for the PDF in the language the screen is in at the moment of saving', async () => {
+    const calls = desk();
+    render(Reports);
+    await loaded();
+    // Changed after the screen opened: the file follows the language now shown.
+    const pdf = screen.getByTestId('export-pdf-a4') as HTMLButtonElement;
+    for (const locale of ['km', 'ar'] as const) {
+      i18n.locale = locale;
+      await fireEvent.click(pdf);
+      await vi.waitFor(() => expect(pdf.disabled).toBe(false));
+    }
+    expect(calls.filter((c) => c.call === 'export_report').map((c) => (c as Extract<Call, { call: 'export_report' }>).args.language)).toEqual(['km', 'ar']);
   });
 });
