@@ -29,6 +29,11 @@ REC_DIR=$(mktemp -d)
 export FRONTDESK_NOTIFY_RECORD=$REC_DIR/notify.jsonl
 trap 'rm -rf "$XDG_DATA_HOME" "$FRONTDESK_EXPORT_DIR" "$LOG" "$REC_DIR"' EXIT
 PATH="$HOME/.cargo/bin:$PATH"
+# The driver's port: another WebDriver session on this PC (a second run, another project) must
+# not answer for this one.
+E2E_PORT=${E2E_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+export E2E_PORT
+export TAURI_DRIVER_URL=http://127.0.0.1:$E2E_PORT/
 cd "$ROOT"
 set +e
 xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
@@ -45,10 +50,10 @@ xvfb-run -a -s "-screen 0 1366x768x24" dbus-run-session -- bash -c '
     echo "desk-e2e: the notification listener did not start" >&2
     exit 1
   fi
-  tauri-driver --port 4444 >>"$1" 2>&1 &
+  tauri-driver --port "$E2E_PORT" --native-port "$((E2E_PORT + 1))" >>"$1" 2>&1 &
   driver=$!
   for _ in $(seq 1 50); do
-    (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break
+    (echo > /dev/tcp/127.0.0.1/$E2E_PORT) 2>/dev/null && break
     sleep 0.2
   done
   node --test --test-concurrency=1 --test-reporter=spec ${E2E_ONLY:+--test-name-pattern="$E2E_ONLY"} tests/e2e/desk.test.mjs
