@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder, By, Key, until } from 'selenium-webdriver';
+import { clickWhenSettled } from './webdriver-support.mjs';
 import * as OTPAuth from 'otpauth';
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:net';
@@ -719,28 +720,8 @@ let privateId;
 // When the privacy steps began: the incident's window starts here.
 let privacyStart;
 
-// The client card, the erase dialog and the privacy tabs grow while their parts load, and
-// WebKitWebDriver clicks where the element was, silently. So this click waits until the
-// element has stopped moving and is the thing at its own centre (as in lan.test.mjs).
-async function clickSteady(css) {
-  const el = await shown(css);
-  await driver.executeScript('arguments[0].scrollIntoView({ block: "center", inline: "nearest" });', el);
-  const probe = () =>
-    driver.executeScript(
-      `const el = arguments[0], r = el.getBoundingClientRect();
-       const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-       return [r.x, r.y, r.width, r.height, !!hit && el.contains(hit)].join();`,
-      el,
-    );
-  let before = await probe();
-  for (let i = 0; i < 40; i++) {
-    await sleep(150);
-    const now = await probe();
-    if (now === before && now.endsWith('true')) break;
-    before = now;
-  }
-  await el.click();
-}
+// The client card, the erase dialog and the privacy tabs grow while their parts load.
+const clickSteady = async (css) => clickWhenSettled(driver, await shown(css));
 // Six digits the desk must refuse: a code of none of the steps it would take now or soon.
 function wrongCode() {
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret), digits: 6, period: 30 });

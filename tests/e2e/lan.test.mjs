@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { Builder, By, Key, until } from 'selenium-webdriver';
+import { clickWhenSettled } from './webdriver-support.mjs';
 import * as OTPAuth from 'otpauth';
 
 const APP = process.env.FRONTDESK_APP;
@@ -71,29 +72,8 @@ const shown = async (d, css, ms = 15_000) => {
 };
 const screen = (d, name, ms) => shown(d, `[data-screen="${name}"]`, ms);
 const all = (d, css) => d.findElements(By.css(css));
-// Screens grow while their parts load (the settings' sections, the hosts found on the LAN),
-// and WebKitWebDriver clicks where the element was, without saying when something else was
-// there by then. So a click waits until the element has stopped moving and is the thing at
-// its own centre.
-async function click(d, css) {
-  const el = await shown(d, css);
-  await d.executeScript('arguments[0].scrollIntoView({ block: "center", inline: "nearest" });', el);
-  const probe = () =>
-    d.executeScript(
-      `const el = arguments[0], r = el.getBoundingClientRect();
-       const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-       return [r.x, r.y, r.width, r.height, !!hit && el.contains(hit)].join();`,
-      el,
-    );
-  let before = await probe();
-  for (let i = 0; i < 40; i++) {
-    await sleep(150);
-    const now = await probe();
-    if (now === before && now.endsWith('true')) break;
-    before = now;
-  }
-  await el.click();
-}
+// The settings' sections and the hosts found on the LAN arrive after their screens open.
+const click = async (d, css) => clickWhenSettled(d, await shown(d, css));
 const text = async (d, css) => (await shown(d, css)).getText();
 async function type(d, css, value) {
   const el = await shown(d, css);
