@@ -3,7 +3,7 @@
 // reply with its sound, the deletion, a reload that resumes, and the relay holding no plaintext.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { adminJson, admin, chatStack, until } from './chat-support.mjs';
@@ -148,4 +148,135 @@ test('Arabic pages get a right-to-left widget in Arabic', async () => {
   const box = await page.locator('[data-part=launcher]').boundingBox();
   assert.ok(box.x < 200, 'the launcher sits on the left in RTL');
   await page.close();
+});
+
+// The widget's words, from its source (ui/widget/src/i18n.ts): each catalogue is a plain object
+// literal there.
+const I18N = readFileSync(new URL('../../ui/widget/src/i18n.ts', import.meta.url), 'utf8');
+function widgetWords(lang) {
+  const m = new RegExp(`\\nconst ${lang}(?:: Messages)? = (\\{[\\s\\S]*?\\n\\});`).exec(I18N);
+  assert.ok(m, `ui/widget/src/i18n.ts has a ${lang} catalogue`);
+  return Function(`return ${m[1]};`)();
+}
+const SHOTS = process.env.FRONTDESK_SCREENSHOTS;
+// The faces a visitor's own device has for these scripts (this test machine has only DejaVu,
+// which has no Khmer): the page adds the Noto faces from fonts/ before the chat opens, and the
+// widget's font list ("Noto Sans Khmer", "Noto Sans Arabic") picks them up.
+const FONTS = new URL('../../fonts/', import.meta.url);
+const FACES = [['Noto Sans Khmer', 'NotoSansKhmer-Regular'], ['Noto Sans Arabic', 'NotoSansArabic-Regular']];
+
+// The clinic's page in a language: its <html lang> is set as the parser makes the element, so
+// the widget's (async) script finds the page in that language, as on a real Khmer site.
+async function pageIn(lang) {
+  const page = await browser.newPage({ viewport: { width: 820, height: 720 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.route('**/test-fonts/*.ttf', (route) =>
+    route.fulfill({ contentType: 'font/ttf', body: readFileSync(new URL(new URL(route.request().url()).pathname.split('/').pop(), FONTS)) }));
+  await page.addInitScript((lang) => {
+    const set = () => {
+      if (!document.documentElement) return false;
+      document.documentElement.lang = lang;
+      if (lang === 'ar') document.documentElement.dir = 'rtl';
+      return true;
+    };
+    if (!set()) new MutationObserver((_, o) => set() && o.disconnect()).observe(document, { childList: true });
+  }, lang);
+  await page.goto(`${stack.url}/demo`);
+  await page.evaluate(() => window.__frontdeskWidget.ready);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+  await page.evaluate(async (faces) => {
+    for (const [family, file] of faces) {
+      const face = new FontFace(family, `url(/test-fonts/${file}.ttf)`);
+      document.fonts.add(face);
+      await face.load();
+    }
+  }, FACES);
+  return { page, errors };
+}
+
+// The font faces Chromium drew an element's text with, by name.
+async function facesOf(page, selector) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+  const { result } = await cdp.send('Runtime.evaluate', {
+    expression: `document.querySelector('[data-frontdesk-widget]').shadowRoot.querySelector(${JSON.stringify(selector)})`,
+  });
+  const { nodeId } = await cdp.send('DOM.requestNode', { objectId: result.objectId });
+  const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+  await cdp.detach();
+  return fonts.map((f) => f.familyName);
+}
+
+test('the widget speaks Khmer, Vietnamese, Arabic and English from the page\'s <html lang>, right to left only in Arabic', async () => {
+  const en = widgetWords('en');
+  for (const lang of ['km', 'vi', 'ar', 'en']) {
+    const words = widgetWords(lang);
+    if (lang !== 'en') assert.notEqual(words.start, en.start, `${lang} has its own words`);
+    const { page, errors } = await pageIn(lang);
+    const launcher = page.locator('[data-part=launcher]');
+    assert.equal(await launcher.getAttribute('aria-label'), words.open, `${lang}: the launcher`);
+    await launcher.click();
+    await page.locator('[data-part=form]').waitFor();
+    const seen = await page.evaluate(() => {
+      const root = document.querySelector('[data-frontdesk-widget]').shadowRoot;
+      const wrap = root.firstElementChild;
+      const dirOf = (el) => getComputedStyle(el).direction;
+      return {
+        dir: wrap.getAttribute('dir'),
+        lang: wrap.getAttribute('lang'),
+        title: root.querySelector('[data-part=panel] h2').textContent,
+        panelLabel: root.querySelector('[data-part=panel]').getAttribute('aria-label'),
+        start: root.querySelector('[data-part=start]').textContent,
+        labels: [...root.querySelectorAll('[data-part=form] label')].map((l) => l.textContent),
+        inputs: [...root.querySelectorAll('[data-part=form] input:not([type=checkbox]):not([data-part=honeypot]), [data-part=form] textarea, [data-part=composer]')]
+          .map((i) => [i.dataset.field ?? i.dataset.part, i.type, dirOf(i)]),
+        panel: root.querySelector('[data-part=panel]').getBoundingClientRect().toJSON(),
+        width: innerWidth,
+      };
+    });
+    const dir = lang === 'ar' ? 'rtl' : 'ltr';
+    assert.equal(seen.dir, dir, `${lang}: the widget is ${dir}`);
+    assert.equal(seen.lang, lang);
+    assert.equal(seen.title, words.title.replace('{clinic}', 'Sunrise Clinic'), `${lang}: the title`);
+    assert.equal(seen.panelLabel, seen.title);
+    assert.equal(seen.start, words.start, `${lang}: the start button`);
+    for (const key of ['name', 'question']) {
+      assert.ok(seen.labels.some((l) => l.replace(/ \*$/, '') === words[key]), `${lang}: the ${key} field is labelled ${words[key]}: ${seen.labels}`);
+    }
+    assert.ok(seen.labels.includes(words.marketing), `${lang}: the marketing box`);
+    assert.ok(seen.inputs.length >= 3, JSON.stringify(seen.inputs));
+    // A phone field stays left to right in every language (Chromium's own rule: a number keeps its order).
+    for (const [field, type, d] of seen.inputs) assert.equal(d, type === 'tel' ? 'ltr' : dir, `${lang}: the ${field} field is ${dir}`);
+    assert.ok(seen.inputs.filter(([, type]) => type !== 'tel').length >= 3, JSON.stringify(seen.inputs));
+    // The panel opens from the launcher's corner: the right in LTR, the left in RTL.
+    if (dir === 'rtl') assert.ok(seen.panel.left < seen.width / 2, `the panel is on the left: ${JSON.stringify(seen.panel)}`);
+    else assert.ok(seen.panel.right > seen.width / 2, `the panel is on the right: ${JSON.stringify(seen.panel)}`);
+    await page.evaluate(() => document.fonts.ready);
+    if (lang === 'km') {
+      for (const part of ['[data-part=panel] h2', '[data-part=start]', '[data-part=status]']) {
+        const faces = await facesOf(page, part);
+        assert.ok(faces.includes('Noto Sans Khmer'), `${part} is drawn in a Khmer face: ${faces}`);
+      }
+      // The next opening's day is in Khmer too (Chromium has no Khmer dates of its own).
+      const status = await page.textContent('[data-part=status]');
+      assert.doesNotMatch(status, /(Sun|Mon|Tues|Wednes|Thurs|Fri|Satur)day/, 'no English day in the status');
+    }
+    // Something typed in the other script keeps its own direction inside the field.
+    await page.fill('[data-field=name]', lang === 'ar' ? 'Sok Dara' : 'ليلى حداد');
+    await page.fill('[data-field=phone]', '+855 12 345 678');
+    if (SHOTS) {
+      mkdirSync(SHOTS, { recursive: true });
+      // The widget's corner of the page: the panel and its launcher.
+      const [panel, button] = await Promise.all([page.locator('[data-part=panel]').boundingBox(), launcher.boundingBox()]);
+      const x = Math.max(0, Math.min(panel.x, button.x) - 20);
+      const right = Math.min(seen.width, Math.max(panel.x + panel.width, button.x + button.width) + 20);
+      const y = Math.max(0, panel.y - 20);
+      await page.screenshot({ path: join(SHOTS, `widget-${lang}.png`), clip: { x, y, width: right - x, height: button.y + button.height + 12 - y } });
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });

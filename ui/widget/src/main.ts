@@ -75,7 +75,8 @@ async function boot(site: string, src: URL) {
     img.src = f;
     launcher.append(img);
   }
-  if (!launcher.childElementCount) launcher.append('💬');
+  // No photos: a speech bubble, drawn (an emoji needs an emoji font, and is a box without one).
+  if (!launcher.childElementCount) launcher.append(bubble());
   launcher.append(dot, badge);
 
   // Panel.
@@ -401,4 +402,14 @@ async function boot(site: string, src: URL) {
   render();
   connect();
   readyResolve();
+}
+
+function bubble(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const path = document.createElementNS(ns, 'path');
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '28', height: '28', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+  path.setAttribute('d', 'M21 11.5a8.5 8.5 0 0 1-12.3 7.6L3 21l1.9-5.7A8.5 8.5 0 1 1 21 11.5z');
+  svg.append(path);
+  return svg;
 }

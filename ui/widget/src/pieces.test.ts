@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ulid } from './codec';
 import { isOpen, nextOpening, formatOpening } from './hours';
 import { pickLang, translator } from './i18n';
@@ -34,6 +34,18 @@ describe('opening hours', () => {
     const at = Date.UTC(2026, 10, 23, 2, 0); // Monday 09:00 in Phnom Penh
     expect(formatOpening(at, 'en', 'Asia/Phnom_Penh')).toMatch(/Monday.*09:00/);
     expect(formatOpening(at, 'en', 'UTC')).toMatch(/Monday.*02:00/);
+  });
+  it('writes the day in Khmer where the browser has no Khmer dates, as a browser with them would', () => {
+    const week = [0, 1, 2, 3, 4, 5, 6].map((d) => Date.UTC(2026, 10, 23 + d, 2, 30));
+    const full = week.map((at) => formatOpening(at, 'km', 'Asia/Phnom_Penh'));
+    const spy = vi.spyOn(Intl.DateTimeFormat, 'supportedLocalesOf').mockReturnValue([]);
+    try {
+      const own = week.map((at) => formatOpening(at, 'km', 'Asia/Phnom_Penh'));
+      expect(own[0]).toBe('ច័ន្ទ 09:30 AM');
+      expect(own.map((s) => s.normalize())).toEqual(full.map((s) => s.replace(/\u202f/g, ' ').normalize()));
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
