@@ -1298,6 +1298,7 @@ pub(crate) fn calendar(
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    crate::collation::clinic_order(conn)?.sort_by(&mut providers, |p| &p.name);
     if !provider_ids.is_empty() {
         providers.retain(|p| provider_ids.contains(&p.id));
     }

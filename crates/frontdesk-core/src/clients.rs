@@ -288,10 +288,12 @@ fn write(
         .prepare_cached(
             "INSERT INTO clients (id, full_name, name_fold, email, email_norm, address,
                                   date_of_birth, preferred_language, notes, account_manager_id,
-                                  source, created_at, created_by, updated_at, updated_by, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?13, ?14)
+                                  source, created_at, created_by, updated_at, updated_by, version,
+                                  name_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?13, ?14, ?15)
              ON CONFLICT (id) DO UPDATE SET
                  full_name = excluded.full_name, name_fold = excluded.name_fold,
+                 name_key = excluded.name_key,
                  email = excluded.email, email_norm = excluded.email_norm,
                  address = excluded.address, date_of_birth = excluded.date_of_birth,
                  preferred_language = excluded.preferred_language, notes = excluded.notes,
@@ -315,7 +317,8 @@ fn write(
                 c.source.as_str(),
                 ctx.stamp(),
                 ctx.actor.label(),
-                version
+                version,
+                search::name_key(crate::collation::clinic_order(conn)?, &c.full_name)
             ],
             |r| r.get(0),
         )?;

@@ -216,6 +216,8 @@ impl Clinic {
                 clock::stamp(now)
             ],
         )?;
+        // No clients yet: this only records the country's alphabet for the ones to come.
+        crate::search::ensure_current(&tx)?;
         let ctx = Ctx::new(now, Actor::Operator, "setup".into(), region, tz);
         let (admin, totp) = staff::create(
             &tx,

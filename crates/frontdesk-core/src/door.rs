@@ -1137,6 +1137,8 @@ impl Clinic {
                             idle_timeout_minutes = ?4",
                     rusqlite::params![name, tz.name(), region.as_ref(), idle],
                 )?;
+                // Another country: other phone forms in the search text, another alphabet.
+                crate::search::ensure_current(tx)?;
                 plain(Response::Clinic(Clinic::info(tx)?))
             }
             ClientSearch {

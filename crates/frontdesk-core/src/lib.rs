@@ -14,6 +14,7 @@ mod checkpoint;
 mod clients;
 mod clinic;
 pub mod clock;
+pub mod collation;
 mod consents;
 mod demo;
 mod demo_history;

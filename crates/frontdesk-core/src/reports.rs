@@ -250,7 +250,7 @@ pub fn make(conn: &Connection, maker: &Maker, filter: &ReportFilter) -> Result<R
     let takers = people
         .list
         .iter()
-        .filter(|p| p.takes_chats || current.staff[p.index].assigned.len() > 0)
+        .filter(|p| p.takes_chats || !current.staff[p.index].assigned.is_empty())
         .count();
     let all_assigned: usize = current.staff.iter().map(|a| a.assigned.len()).sum();
     let mut staff: Vec<StaffReport> = people

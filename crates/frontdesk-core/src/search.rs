@@ -6,19 +6,33 @@
 //! - NFKD, then Latin and Arabic combining marks removed (Khmer signs are letters of the word
 //!   and stay), and zero-width spaces and joiners dropped (Khmer separates words with them);
 //! - letters with strokes that have no decomposition mapped (đ → d, ł → l, ø → o);
-//! - Arabic: tatweel removed, alef wasla to alef, alef maqsura to ya, ta marbuta to ha;
+//! - Arabic: tatweel removed, alef wasla to alef, alef maqsura to ya, ta marbuta to ha, and
+//!   the Persian keheh, yeh and heh that Persian and Urdu keyboards type to the Arabic letters;
+//! - Khmer: the forms that look alike and are typed either way made one: subscript DA to
+//!   subscript TA, a subscript RO moved after the other subscript of its cluster, the
+//!   deprecated independent vowels to their current spelling, the invisible inherent vowels
+//!   dropped, and the variant letter OO TYPE TWO to OO TYPE ONE;
 //! - Arabic-Indic, Persian and Khmer digits to ASCII digits;
 //! - lower case, runs of white space to one space.
 //!
 //! Words of three or more characters use the trigram index (as `LIKE '%word%'`, which FTS5
 //! answers from trigrams alone, so the index needs no positions: `detail = none`); a query of
-//! only shorter words matches the start of the name through an ordinary index. Pages are keyed, not offset, so page 50 costs what
-//! page 1 costs.
+//! only shorter words matches the start of the name through an ordinary index, listed in the
+//! clinic's alphabetical order (`collation.rs`). Pages are keyed, not offset, so page 50 costs
+//! what page 1 costs.
+//!
+//! The folded names, the trigram text and the sort keys are derived data: when the fold
+//! ([`FOLD_VERSION`]) or the clinic's country changes, [`ensure_current`] rebuilds them.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::collation::{self, NameOrder};
 use crate::error::Result;
+
+/// Raised whenever [`fold`] changes what it gives for some text, so that stored folds made by
+/// the old one are rebuilt at the next open.
+pub const FOLD_VERSION: i64 = 2;
 
 fn is_dropped_mark(c: char) -> bool {
     matches!(c as u32,
@@ -56,6 +70,9 @@ pub fn fold(s: &str) -> String {
             'ٱ' => 'ا',
             'ى' => 'ي',
             'ة' => 'ه',
+            'ک' => 'ك',
+            'ی' => 'ي',
+            'ھ' => 'ه',
             c if c.is_whitespace() => ' ',
             c => ascii_digit(c).unwrap_or(c),
         };
@@ -72,7 +89,44 @@ pub fn fold(s: &str) -> String {
     if out.ends_with(' ') {
         out.pop();
     }
-    out
+    if out.chars().any(is_khmer) {
+        fold_khmer(&out)
+    } else {
+        out
+    }
+}
+
+fn is_khmer(c: char) -> bool {
+    ('\u{1780}'..='\u{17FF}').contains(&c)
+}
+
+const COENG: char = '\u{17D2}';
+const RO: char = '\u{179A}';
+
+/// Khmer spellings that render alike (or are obsolete) to one form; see the module comment.
+fn fold_khmer(s: &str) -> String {
+    let mut v: Vec<char> = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\u{17B4}' | '\u{17B5}' => {}
+            '\u{17A3}' => v.push('\u{17A2}'),
+            '\u{17A4}' => v.extend(['\u{17A2}', '\u{17B6}']),
+            '\u{17B2}' => v.push('\u{17B1}'),
+            '\u{178A}' if v.last() == Some(&COENG) => v.push('\u{178F}'),
+            c => v.push(c),
+        }
+    }
+    // The standard order puts subscript RO last in its cluster; people type it first as often.
+    let mut i = 0;
+    while i + 3 < v.len() {
+        if v[i] == COENG && v[i + 1] == RO && v[i + 2] == COENG && v[i + 3] != RO {
+            v.swap(i + 1, i + 3);
+            i += 4;
+        } else {
+            i += 1;
+        }
+    }
+    v.into_iter().collect()
 }
 
 /// Native digits to ASCII, everything else as is; for phone parsing.
@@ -165,24 +219,24 @@ pub(crate) fn find(
     Ok((seqs, next))
 }
 
-/// Too short for trigrams: names that start with it, in name order.
+/// Too short for trigrams: names that start with it, in the clinic's alphabetical order.
 fn prefix(
     conn: &Connection,
     folded: &str,
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<i64>, Option<String>)> {
-    let (after_name, after_seq) = parse_name_cursor(cursor);
+    let (after_key, after_seq) = parse_key_cursor(cursor);
     let mut upper = folded.to_string();
     upper.push(char::MAX);
-    let rows: Vec<(i64, String)> = conn
+    let rows: Vec<(i64, Vec<u8>)> = conn
         .prepare_cached(
-            "SELECT seq, name_fold FROM clients
-             WHERE name_fold >= ?1 AND name_fold < ?2 AND (name_fold, seq) > (?3, ?4)
-             ORDER BY name_fold, seq LIMIT ?5",
+            "SELECT seq, name_key FROM clients
+             WHERE name_fold >= ?1 AND name_fold < ?2 AND (name_key, seq) > (?3, ?4)
+             ORDER BY name_key, seq LIMIT ?5",
         )?
         .query_map(
-            params![folded, upper, after_name, after_seq, limit as i64 + 1],
+            params![folded, upper, after_key, after_seq, limit as i64 + 1],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .collect::<rusqlite::Result<_>>()?;
@@ -190,7 +244,7 @@ fn prefix(
     let page = &rows[..rows.len().min(limit as usize)];
     let next = if has_more {
         page.last()
-            .map(|(s, n)| format!("n{}:{}", s, hex::encode(n.as_bytes())))
+            .map(|(s, k)| format!("k{}:{}", s, hex::encode(k)))
     } else {
         None
     };
@@ -213,17 +267,72 @@ fn parse_seq_cursor(cursor: Option<&str>) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
-fn parse_name_cursor(cursor: Option<&str>) -> (String, i64) {
+fn parse_key_cursor(cursor: Option<&str>) -> (Vec<u8>, i64) {
     cursor
-        .and_then(|c| c.strip_prefix('n'))
+        .and_then(|c| c.strip_prefix('k'))
         .and_then(|c| c.split_once(':'))
-        .and_then(|(s, n)| {
-            Some((
-                String::from_utf8(hex::decode(n).ok()?).ok()?,
-                s.parse().ok()?,
-            ))
-        })
-        .unwrap_or((String::new(), 0))
+        .and_then(|(s, k)| Some((hex::decode(k).ok()?, s.parse().ok()?)))
+        .unwrap_or((Vec::new(), 0))
+}
+
+/// Rebuilds every client's folded name, sort key and search text when they were made by
+/// another fold or for another country than now; true if it did. Runs at every open (after
+/// the migrations) and after the clinic's country changes, inside the caller's transaction
+/// when there is one. Restricted and erased clients stay out of search and lists.
+pub(crate) fn ensure_current(conn: &Connection) -> Result<bool> {
+    if !is_stale(conn)? {
+        return Ok(false);
+    }
+    let order = collation::clinic_order(conn)?;
+    let region: Option<String> = conn
+        .query_row("SELECT phone_region FROM clinic", [], |r| r.get(0))
+        .optional()?;
+    let region = region.map(|r| crate::validate::region(&r)).transpose()?;
+    let clients: Vec<(i64, String, String, Option<String>)> = conn
+        .prepare(
+            "SELECT seq, id, full_name, email FROM clients
+              WHERE restricted_at IS NULL AND erased_at IS NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut phones_of =
+        conn.prepare("SELECT phone FROM client_phones WHERE client_id = ?1 ORDER BY position")?;
+    let mut update =
+        conn.prepare("UPDATE clients SET name_fold = ?2, name_key = ?3 WHERE seq = ?1")?;
+    for (seq, id, name, email) in clients {
+        update.execute(params![seq, fold(&name), name_key(order, &name)])?;
+        let phones: Vec<crate::validate::Phone> = match region {
+            Some(region) => phones_of
+                .query_map([&id], |r| r.get::<_, String>(0))?
+                .filter_map(|p| crate::validate::phone("phone", &p.ok()?, region).ok())
+                .collect(),
+            None => Vec::new(),
+        };
+        upsert_index(conn, seq, &index_text(&name, email.as_deref(), &phones))?;
+    }
+    conn.execute(
+        "UPDATE search_state SET fold_version = ?1, name_order = ?2",
+        params![FOLD_VERSION, order.as_str()],
+    )?;
+    Ok(true)
+}
+
+pub(crate) fn is_stale(conn: &Connection) -> Result<bool> {
+    let (version, stored): (i64, String) = conn.query_row(
+        "SELECT fold_version, name_order FROM search_state",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(version != FOLD_VERSION || stored != collation::clinic_order(conn)?.as_str())
+}
+
+/// The sort key stored with a client's name (empty for no name: erased or restricted).
+pub(crate) fn name_key(order: NameOrder, name: &str) -> Vec<u8> {
+    if name.is_empty() {
+        Vec::new()
+    } else {
+        order.key(name)
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +350,27 @@ mod tests {
         // Khmer vowel signs and the coeng are part of the word and stay.
         assert_eq!(fold("សុខ ដារ៉ា"), "សុខ ដារ៉ា");
         assert_eq!(fold("ពេជ្រ\u{200B}ចិន្តា"), "ពេជ្រចិន្តា");
+    }
+
+    #[test]
+    fn khmer_spellings_that_look_alike_fold_to_one() {
+        // Subscript DA and subscript TA are drawn the same.
+        assert_eq!(fold("ឧត្ដម"), fold("ឧត្តម"));
+        // Subscript RO typed before the other subscript of its cluster.
+        assert_eq!(fold("ចន្រ្ទា"), fold("ចន្ទ្រា"));
+        assert_eq!(fold("ចន្ទ្រា"), "ចន្ទ្រា");
+        // Deprecated independent vowels and the invisible inherent vowels.
+        assert_eq!(fold("\u{17A3}ក"), fold("\u{17A2}ក"));
+        assert_eq!(fold("\u{17A4}"), "\u{17A2}\u{17B6}");
+        assert_eq!(fold("ក\u{17B4}ខ"), "កខ");
+        assert_eq!(fold("ឲ្យ"), fold("ឱ្យ"));
+        // A DA that is not subscript is another letter and stays.
+        assert_ne!(fold("ដា"), fold("តា"));
+    }
+
+    #[test]
+    fn persian_letters_fold_to_arabic() {
+        assert_eq!(fold("کریمی"), fold("كريمي"));
+        assert_eq!(fold("ھدى"), fold("هدي"));
     }
 }

@@ -74,8 +74,14 @@ pub(crate) fn list(conn: &Connection, include_inactive: bool) -> Result<Vec<Serv
     let mut st = conn.prepare_cached(
         "SELECT * FROM services WHERE active = 1 OR ?1 ORDER BY active DESC, name, seq",
     )?;
-    let rows = st.query_map([include_inactive], |r| service_row(conn, r))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows: Vec<Service> = st
+        .query_map([include_inactive], |r| service_row(conn, r))?
+        .collect::<rusqlite::Result<_>>()?;
+    let order = crate::collation::clinic_order(conn)?;
+    rows.sort_by(|a, b| {
+        (b.fields.active.cmp(&a.fields.active)).then(order.compare(&a.fields.name, &b.fields.name))
+    });
+    Ok(rows)
 }
 
 pub(crate) fn get(conn: &Connection, id: &str) -> Result<Service> {
@@ -226,8 +232,16 @@ pub(crate) fn rooms(conn: &Connection, include_inactive: bool) -> Result<Vec<Roo
     let mut st = conn.prepare_cached(
         "SELECT * FROM rooms WHERE active = 1 OR ?1 ORDER BY active DESC, name, seq",
     )?;
-    let rows = st.query_map([include_inactive], room_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows: Vec<Room> = st
+        .query_map([include_inactive], room_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let order = crate::collation::clinic_order(conn)?;
+    rows.sort_by(|a, b| {
+        b.active
+            .cmp(&a.active)
+            .then(order.compare(&a.name, &b.name))
+    });
+    Ok(rows)
 }
 
 pub(crate) fn room(conn: &Connection, id: &str) -> Result<Room> {

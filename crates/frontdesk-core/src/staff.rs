@@ -280,8 +280,11 @@ pub(crate) fn list(conn: &Connection, include_inactive: bool) -> Result<Vec<Staf
         "SELECT * FROM staff WHERE (active = 1 OR ?1) AND break_glass = 0
           ORDER BY display_name COLLATE NOCASE, seq",
     )?;
-    let rows = stmt.query_map([include_inactive], read)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows: Vec<Staff> = stmt
+        .query_map([include_inactive], read)?
+        .collect::<rusqlite::Result<_>>()?;
+    crate::collation::clinic_order(conn)?.sort_by(&mut rows, |s| &s.fields.display_name);
+    Ok(rows)
 }
 
 pub(crate) fn create(

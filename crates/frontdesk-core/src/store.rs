@@ -52,6 +52,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0009_staff_language.sql",
         include_str!("../../../migrations/0009_staff_language.sql"),
     ),
+    (
+        "0010_name_order.sql",
+        include_str!("../../../migrations/0010_name_order.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -128,6 +132,13 @@ pub(crate) fn open(path: &Path, key: Option<&DbKey>, mode: Mode) -> Result<Conne
     migrations().to_latest(&mut conn)?;
     if mode == Mode::Create {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    }
+    // Derived search data made by an older build (or before the clinic's country was known)
+    // is rebuilt before anyone searches; the common case is one read.
+    if crate::search::is_stale(&conn)? {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::search::ensure_current(&tx)?;
+        tx.commit()?;
     }
     Ok(conn)
 }

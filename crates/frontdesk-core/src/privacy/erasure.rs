@@ -264,7 +264,7 @@ pub(crate) fn anonymize(
     conn.execute("DELETE FROM client_history WHERE client_id = ?1", [client])?;
     conn.execute("DELETE FROM client_search WHERE rowid = ?1", [seq])?;
     conn.execute(
-        "UPDATE clients SET full_name = '', name_fold = '', email = NULL, email_norm = NULL,
+        "UPDATE clients SET full_name = '', name_fold = '', name_key = x'', email = NULL, email_norm = NULL,
                 address = NULL, date_of_birth = NULL, preferred_language = NULL, notes = '',
                 account_manager_id = NULL, restricted_at = NULL, erased_at = ?2,
                 updated_at = ?2, updated_by = ?3, version = version + 1
@@ -309,7 +309,7 @@ pub(crate) fn restrict(
     // Out of search and the name index: restricted records are in no list.
     conn.execute("DELETE FROM client_search WHERE rowid = ?1", [seq])?;
     conn.execute(
-        "UPDATE clients SET restricted_at = ?2, name_fold = '' WHERE id = ?1",
+        "UPDATE clients SET restricted_at = ?2, name_fold = '', name_key = x'' WHERE id = ?1",
         params![client, clock::stamp(now)],
     )?;
     tombstone(
@@ -338,8 +338,12 @@ pub(crate) fn unrestrict(
         r.get(0)
     })?;
     conn.execute(
-        "UPDATE clients SET restricted_at = NULL, name_fold = ?2 WHERE id = ?1",
-        params![client, crate::search::fold(&c.fields.full_name)],
+        "UPDATE clients SET restricted_at = NULL, name_fold = ?2, name_key = ?3 WHERE id = ?1",
+        params![
+            client,
+            crate::search::fold(&c.fields.full_name),
+            crate::search::name_key(crate::collation::clinic_order(conn)?, &c.fields.full_name)
+        ],
     )?;
     let region: String = conn.query_row("SELECT phone_region FROM clinic", [], |r| r.get(0))?;
     let region = crate::validate::region(&region)?;

@@ -185,3 +185,142 @@ fn search_on_100000_demo_clients_finds_the_right_ones() {
     let arabic = search_all(&b.clinic, "حداد");
     assert!(!arabic.is_empty() && arabic.iter().all(|c| c.full_name.contains("حداد")));
 }
+
+#[test]
+fn khmer_and_persian_spellings_typed_either_way_find_the_client() {
+    let f = new_clinic();
+    for p in ["ឧត្ដម ចន្ទ្រា", "کریمی هادی"] {
+        f.add_client(&operator(), client(p));
+    }
+    let c = &f.clinic;
+    // Subscript TA for the name's subscript DA, and the RO typed first in its cluster.
+    assert_eq!(names(&search_all(c, "ឧត្តម")), vec!["ឧត្ដម ចន្ទ្រា"]);
+    assert_eq!(names(&search_all(c, "ចន្រ្ទា")), vec!["ឧត្ដម ចន្ទ្រា"]);
+    // Arabic kaf and yeh for the Persian keheh and yeh, and the other way round.
+    assert_eq!(names(&search_all(c, "كريمي")), vec!["کریمی هادی"]);
+    assert_eq!(names(&search_all(c, "هادي")), vec!["کریمی هادی"]);
+}
+
+/// The short-query list in page order, one client per page, so the cursor is used each time.
+fn listed(clinic: &Clinic, q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let Response::ClientPage(p) = clinic
+            .handle(
+                &operator(),
+                Request::ClientSearch {
+                    query: q.into(),
+                    cursor,
+                    limit: Some(1),
+                },
+            )
+            .unwrap()
+        else {
+            panic!("expected a page")
+        };
+        out.extend(p.items.into_iter().map(|c| c.full_name));
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn move_clinic_to(f: &Fixture, region: &str, time_zone: &str) {
+    let Response::Clinic(info) = f.clinic.handle(&operator(), Request::ClinicGet).unwrap() else {
+        panic!()
+    };
+    f.clinic
+        .handle(
+            &operator(),
+            Request::ClinicUpdate(ClinicSettings {
+                name: info.name,
+                time_zone: time_zone.into(),
+                phone_region: region.into(),
+                idle_timeout_minutes: info.idle_timeout_minutes,
+            }),
+        )
+        .unwrap();
+}
+
+#[test]
+fn names_are_listed_in_the_clinics_alphabet_and_follow_a_change_of_country() {
+    let f = new_clinic();
+    for p in ["Ân Mai", "Anh Thư", "An Bình", "Ưng Hoàng", "Uyên Lê"] {
+        f.add_client(&operator(), client(p));
+    }
+    // Cambodia: Latin names in the root order, where the marks only break ties.
+    assert_eq!(listed(&f.clinic, "a"), ["An Bình", "Ân Mai", "Anh Thư"]);
+    assert_eq!(listed(&f.clinic, "u"), ["Ưng Hoàng", "Uyên Lê"]);
+    // Vietnam: Â and Ư are letters of their own, after A and U.
+    move_clinic_to(&f, "VN", "Asia/Ho_Chi_Minh");
+    assert_eq!(listed(&f.clinic, "a"), ["An Bình", "Anh Thư", "Ân Mai"]);
+    assert_eq!(listed(&f.clinic, "u"), ["Uyên Lê", "Ưng Hoàng"]);
+    // A client added after the move gets the new order's key too.
+    f.add_client(&operator(), client("Âu Cơ"));
+    assert_eq!(
+        listed(&f.clinic, "a"),
+        ["An Bình", "Anh Thư", "Ân Mai", "Âu Cơ"]
+    );
+    // Staff lists follow the same alphabet.
+    for (login, name) in [("uyen", "Uyên Lê"), ("ung", "Ưng Hoàng")] {
+        f.clinic
+            .handle(
+                &operator(),
+                Request::StaffCreate(NewStaff {
+                    login: login.into(),
+                    password: Secret::new(STAFF_PASSWORD),
+                    fields: StaffFields::new(name, Role::Receptionist),
+                }),
+            )
+            .unwrap();
+    }
+    let Response::StaffList(staff) = f
+        .clinic
+        .handle(
+            &operator(),
+            Request::StaffList {
+                include_inactive: false,
+            },
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    let staff: Vec<&str> = staff
+        .iter()
+        .map(|s| s.fields.display_name.as_str())
+        .collect();
+    let (uyen, ung) = (
+        staff.iter().position(|n| *n == "Uyên Lê").unwrap(),
+        staff.iter().position(|n| *n == "Ưng Hoàng").unwrap(),
+    );
+    assert!(uyen < ung, "{staff:?}");
+}
+
+#[test]
+fn names_folded_by_an_older_build_are_rebuilt_at_open() {
+    let f = new_clinic();
+    for p in ["ឧត្ដម ចន្ទ្រា", "Trần Thị Hương", "An Bình"] {
+        f.add_client(&operator(), client(p));
+    }
+    // What an older build left: other folds, no keys, no search text.
+    let raw = f.raw_connection();
+    raw.execute_batch(
+        "UPDATE clients SET name_fold = 'stale', name_key = x'';
+         DELETE FROM client_search;
+         UPDATE search_state SET fold_version = 1;",
+    )
+    .unwrap();
+    drop(raw);
+    assert!(search_all(&f.clinic, "ឧត្តម").is_empty());
+    let path = f.path.clone();
+    let keyring = f.keyring.clone();
+    let clock = f.clock.clone();
+    drop(f.clinic);
+    let clinic = Clinic::open_as_operator(&path, PASSPHRASE, opts(&keyring, &clock)).unwrap();
+    assert_eq!(names(&search_all(&clinic, "ឧត្តម")), vec!["ឧត្ដម ចន្ទ្រា"]);
+    assert_eq!(names(&search_all(&clinic, "huong")), vec!["Trần Thị Hương"]);
+    assert_eq!(listed(&clinic, "an"), ["An Bình"]);
+}
