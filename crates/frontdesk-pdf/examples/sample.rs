@@ -1,35 +1,37 @@
 //! Writes a sample workload report PDF for a demo clinic (the reference image in
 //! docs/reports/ is its first page):
 //!
-//!     cargo run -p frontdesk-pdf --example sample -- /tmp/sample.pdf [a4|letter]
+//!     cargo run -p frontdesk-pdf --example sample -- /tmp/sample.pdf [a4|letter] [en|km|vi|ar]
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use frontdesk_core::{
     Bucket, BucketReport, Measures, Report, ReportFilter, Role, StaffReport, TeamReport,
 };
-use frontdesk_pdf::{render, Options, Paper};
+use frontdesk_pdf::{render_in, Options, Paper};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
-        eprintln!("usage: sample <out.pdf> [a4|letter]");
+        eprintln!("usage: sample <out.pdf> [a4|letter] [en|km|vi|ar]");
         std::process::exit(2);
     };
     let paper = match args.next().as_deref() {
         Some("letter") => Paper::Letter,
         _ => Paper::A4,
     };
+    let language = args.next().unwrap_or_else(|| "en".into());
     let logo = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../icons/128x128.png"
     ))
     .expect("the app icon is in the repository");
-    let pdf = render(
+    let pdf = render_in(
         &demo_report(),
         &Options {
             paper,
             logo_png: Some(&logo),
         },
+        &language,
     )
     .expect("the sample renders");
     std::fs::write(&path, &pdf).expect("the PDF is written");

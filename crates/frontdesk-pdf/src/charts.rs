@@ -1,10 +1,14 @@
 //! Charts drawn as vector shapes: bars per bucket with an optional line on a second axis,
 //! stacked bars, and horizontal share bars with an "even share" marker.
+//!
+//! Positions are worked out in reading order and put on paper through [`Mirror`]: in a
+//! right-to-left report time runs from the right, the counts' axis and the names stand at the
+//! right, and bars grow leftwards.
 
 use frontdesk_core::reports::format;
 
 use crate::labels::{Labels, Text};
-use crate::page::{Align, Doc, Rgb3, Style, ACCENT, GRID, INK, MUTED, RULE};
+use crate::page::{Align, Doc, Mirror, Rgb3, Style, ACCENT, GRID, INK, MUTED, RULE};
 
 pub(crate) struct Series<'a> {
     pub label: &'a str,
@@ -12,7 +16,8 @@ pub(crate) struct Series<'a> {
     pub values: Vec<f64>,
 }
 
-/// A line over the bars, on its own axis at the right, in seconds.
+/// A line over the bars, on its own axis at the end of the lines (the right, or the left
+/// right to left), in seconds.
 pub(crate) struct TimeLine<'a> {
     pub label: &'a str,
     pub color: Rgb3,
@@ -44,6 +49,7 @@ pub(crate) fn bars(
             .chain(line.map(|l| (l.label, l.color, true))),
     );
 
+    let m = doc.mirror();
     let x0 = doc.left + AXIS_L;
     let x1 = doc.right - if line.is_some() { AXIS_R } else { 8.0 };
     let top = doc.y + 4.0;
@@ -64,14 +70,26 @@ pub(crate) fn bars(
     let mut tick = 0.0;
     while tick <= max + step * 0.01 {
         let y = y_of(tick);
-        doc.hline(x0, x1, y, if tick == 0.0 { RULE } else { GRID }, 0.5);
-        doc.text(x0 - 4.0, y + 2.2, &count_label(tick), LABEL, Align::Right);
+        doc.hline(
+            m.x(x0),
+            m.x(x1),
+            y,
+            if tick == 0.0 { RULE } else { GRID },
+            0.5,
+        );
+        doc.text(
+            m.x(x0 - 4.0),
+            y + 2.2,
+            &count_label(tick),
+            LABEL,
+            m.align(Align::Right),
+        );
         tick += step;
     }
 
     if n == 0 {
         doc.text(
-            (x0 + x1) / 2.0,
+            m.x((x0 + x1) / 2.0),
             top + PLOT_H / 2.0,
             labels_of.desk("report.no_rows"),
             LABEL,
@@ -87,7 +105,8 @@ pub(crate) fn bars(
             let v = s.values.get(i).copied().unwrap_or(0.0);
             if v > 0.0 {
                 let (y_top, y_bottom) = (y_of(base + v), y_of(base));
-                doc.fill_rect(cx - bar_w / 2.0, y_top, bar_w, y_bottom - y_top, s.color);
+                let x = m.span(cx - bar_w / 2.0, bar_w);
+                doc.fill_rect(x, y_top, bar_w, y_bottom - y_top, s.color);
             }
             base += v;
         }
@@ -99,11 +118,11 @@ pub(crate) fn bars(
         let mut tick = 0.0;
         while tick <= max + step * 0.01 {
             doc.text(
-                x1 + 4.0,
+                m.x(x1 + 4.0),
                 ty(tick) + 2.2,
                 &time_label(labels_of, tick),
                 LABEL,
-                Align::Left,
+                m.align(Align::Left),
             );
             tick += step;
         }
@@ -115,21 +134,21 @@ pub(crate) fn bars(
             match line.values.get(i).copied().flatten() {
                 Some(v) => segment.push((cx, ty(v))),
                 None => {
-                    doc.polyline(&segment, line.color, 1.3);
+                    doc.polyline(&m.points(&segment), line.color, 1.3);
                     segment.clear();
                 }
             }
         }
-        doc.polyline(&segment, line.color, 1.3);
+        doc.polyline(&m.points(&segment), line.color, 1.3);
         for i in 0..n {
             if let Some(v) = line.values.get(i).copied().flatten() {
                 let (cx, cy) = (x0 + slot * (i as f32 + 0.5), ty(v));
-                diamond(doc, cx, cy, marker, line.color);
+                diamond(doc, m.x(cx), cy, marker, line.color);
             }
         }
     }
 
-    x_labels(doc, labels, x0, slot, bottom);
+    x_labels(doc, m, labels, x0, slot, bottom);
     doc.y = bottom + 22.0;
 }
 
@@ -144,6 +163,7 @@ pub(crate) fn shares(doc: &mut Doc, labels: &Labels, title: &str, rows: &[(Strin
         .fold(0.0, f64::max)
         .max(0.01);
     let (step, max) = percent_axis(max);
+    let m = doc.mirror();
     let name_w = 118.0;
     let x0 = doc.left + name_w;
     let x1 = doc.right - 40.0;
@@ -172,7 +192,7 @@ pub(crate) fn shares(doc: &mut Doc, labels: &Labels, title: &str, rows: &[(Strin
         let mut tick = 0.0;
         while tick <= max + step * 0.01 {
             doc.text(
-                x_of(tick),
+                m.x(x_of(tick)),
                 axis_y,
                 &format::percent(Some(tick)).replace(".0 %", " %"),
                 LABEL,
@@ -187,45 +207,45 @@ pub(crate) fn shares(doc: &mut Doc, labels: &Labels, title: &str, rows: &[(Strin
         let mut tick = 0.0;
         let grid_bottom = top + row_h * now.len().max(1) as f32;
         while tick <= max + step * 0.01 {
-            doc.vline(x_of(tick), top, grid_bottom, GRID, 0.5);
+            doc.vline(m.x(x_of(tick)), top, grid_bottom, GRID, 0.5);
             tick += step;
         }
         if rows.is_empty() {
             doc.text(
-                x0 + 4.0,
+                m.x(x0 + 4.0),
                 top + 7.5,
                 labels.pdf(Text::NoOne),
                 LABEL,
-                Align::Left,
+                m.align(Align::Left),
             );
         }
         for (name, share, even) in now {
             let mid = doc.y + row_h / 2.0;
             doc.text_fit(
-                x0 - 6.0,
+                m.x(x0 - 6.0),
                 mid + 2.4,
                 name_w - 8.0,
                 name,
                 Style::new(7.0),
-                Align::Right,
+                m.align(Align::Right),
             );
             let w = x_of(*share) - x0;
-            doc.fill_rect(x0, mid - 3.2, w, 6.4, ACCENT);
+            doc.fill_rect(m.span(x0, w), mid - 3.2, w, 6.4, ACCENT);
             if *even > 0.0 {
-                let ex = x_of(*even);
+                let ex = m.x(x_of(*even));
                 doc.vline(ex, mid - 4.8, mid + 4.8, INK, 1.4);
             }
             doc.text(
-                x_of(share.max(*even)) + 4.0,
+                m.x(x_of(share.max(*even)) + 4.0),
                 mid + 2.3,
                 &format::percent(Some(*share)),
                 LABEL,
-                Align::Left,
+                m.align(Align::Left),
             );
             doc.y += row_h;
         }
         doc.y = doc.y.max(grid_bottom);
-        doc.vline(x0, top, doc.y, RULE, 0.6);
+        doc.vline(m.x(x0), top, doc.y, RULE, 0.6);
         rest = later;
         if rest.is_empty() {
             break;
@@ -236,33 +256,21 @@ pub(crate) fn shares(doc: &mut Doc, labels: &Labels, title: &str, rows: &[(Strin
     doc.y += 10.0;
 }
 
-/// Swatches and names of the series, in one row under the heading: from the left, or in a
-/// right-to-left document from the right, each swatch before (after, on paper) its name.
+/// Swatches and names of the series, in one row under the heading, from where a line starts,
+/// each swatch before its name in reading order.
 fn legend<'a>(doc: &mut Doc, items: impl Iterator<Item = (&'a str, Rgb3, bool)>) {
+    let m = doc.mirror();
     let style = Style::new(7.0).color(MUTED);
     let y = doc.y + 6.0;
     let mut x = doc.left;
-    let mut from_right = doc.right;
     for (label, color, is_line) in items {
-        let swatch = if doc.rtl {
-            from_right -= 12.0;
-            from_right
-        } else {
-            x
-        };
         if is_line {
-            doc.hline(swatch, swatch + 12.0, y, color, 1.4);
+            doc.hline(m.x(x), m.x(x + 12.0), y, color, 1.4);
         } else {
-            let left = if doc.rtl { swatch + 3.0 } else { swatch };
-            doc.fill_rect(left, y - 3.5, 9.0, 7.0, color);
+            doc.fill_rect(m.span(x, 9.0), y - 3.5, 9.0, 7.0, color);
         }
-        if doc.rtl {
-            from_right -= 3.0;
-            from_right -= doc.text(from_right, y + 2.4, label, style, Align::Right) + 12.0;
-        } else {
-            x += 15.0;
-            x += doc.text(x, y + 2.4, label, style, Align::Left) + 12.0;
-        }
+        x += 15.0;
+        x += doc.text(m.x(x), y + 2.4, label, style, m.align(Align::Left)) + 12.0;
     }
     doc.y += 14.0;
 }
@@ -272,14 +280,14 @@ fn diamond(doc: &mut Doc, x: f32, y: f32, r: f32, color: Rgb3) {
 }
 
 /// Bucket labels under the bars, thinned to every k-th so they never overlap.
-fn x_labels(doc: &mut Doc, labels: &[String], x0: f32, slot: f32, bottom: f32) {
+fn x_labels(doc: &mut Doc, m: Mirror, labels: &[String], x0: f32, slot: f32, bottom: f32) {
     let widest = labels
         .iter()
         .map(|l| doc.measure(l, LABEL))
         .fold(0.0f32, f32::max);
     let every = ((widest + 6.0) / slot).ceil().max(1.0) as usize;
     for (i, label) in labels.iter().enumerate() {
-        let cx = x0 + slot * (i as f32 + 0.5);
+        let cx = m.x(x0 + slot * (i as f32 + 0.5));
         if i % every == 0 {
             doc.vline(cx, bottom, bottom + 2.5, RULE, 0.5);
             doc.text(cx, bottom + 10.0, label, LABEL, Align::Center);

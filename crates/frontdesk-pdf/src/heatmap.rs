@@ -1,4 +1,7 @@
 //! Chats arriving by weekday and hour as a grid of shaded cells, for planning shifts.
+//!
+//! Laid out in reading order through [`crate::page::Mirror`]: right to left, the weekdays
+//! stand at the right, midnight is the rightmost column and the key starts at the right.
 
 use crate::labels::{Labels, Text};
 use crate::page::{Align, Doc, Rgb3, Style, ACCENT, MUTED, RULE};
@@ -21,13 +24,14 @@ pub(crate) fn draw(doc: &mut Doc, labels: &Labels, heat: &[Vec<u32>], time_zone:
         .max()
         .unwrap_or(0);
 
+    let m = doc.mirror();
     let x0 = doc.left + label_w;
     let cell_w = (doc.content_width() - label_w) / 24.0;
     let hours_y = doc.y + 7.0;
     for h in 0..24 {
         let label = format!("{h:02}");
         doc.text(
-            x0 + cell_w * (h as f32 + 0.5),
+            m.x(x0 + cell_w * (h as f32 + 0.5)),
             hours_y,
             &label,
             small,
@@ -38,10 +42,16 @@ pub(crate) fn draw(doc: &mut Doc, labels: &Labels, heat: &[Vec<u32>], time_zone:
     for d in 0..7 {
         let day = labels.weekday(d);
         let y = top + d as f32 * cell_h;
-        doc.text(x0 - 5.0, y + cell_h / 2.0 + 2.3, day, small, Align::Right);
+        doc.text(
+            m.x(x0 - 5.0),
+            y + cell_h / 2.0 + 2.3,
+            day,
+            small,
+            m.align(Align::Right),
+        );
         for h in 0..24 {
             let v = value(d, h);
-            let x = x0 + h as f32 * cell_w;
+            let x = m.span(x0 + h as f32 * cell_w, cell_w);
             doc.fill_rect(x + 0.4, y + 0.4, cell_w - 0.8, cell_h - 0.8, shade(v, max));
             if v > 0 {
                 let dark = f64::from(v) / f64::from(max.max(1)) > 0.55;
@@ -65,20 +75,21 @@ pub(crate) fn draw(doc: &mut Doc, labels: &Labels, heat: &[Vec<u32>], time_zone:
     // The scale, then where the busiest hour is, in words.
     let mut x = x0;
     let y = bottom + 9.0;
-    x += doc.text(x, y, labels.pdf(Text::Fewer), small, Align::Left) + 4.0;
+    let start = m.align(Align::Left);
+    x += doc.text(m.x(x), y, labels.pdf(Text::Fewer), small, start) + 4.0;
     for k in 0..6 {
         let v = (f64::from(max) * f64::from(k) / 5.0).round() as u32;
         doc.fill_rect(
-            x + k as f32 * 11.0,
+            m.span(x + k as f32 * 11.0, 10.0),
             y - 5.5,
             10.0,
             7.0,
             shade(v, max.max(1)),
         );
     }
-    doc.stroke_rect(x, y - 5.5, 65.0, 7.0, RULE, 0.3);
+    doc.stroke_rect(m.span(x, 65.0), y - 5.5, 65.0, 7.0, RULE, 0.3);
     x += 70.0;
-    doc.text(x, y, labels.pdf(Text::More), small, Align::Left);
+    doc.text(m.x(x), y, labels.pdf(Text::More), small, start);
     let note = match busiest(heat) {
         Some((d, h, v)) => labels.pdf_with(
             Text::Busiest,
@@ -92,7 +103,7 @@ pub(crate) fn draw(doc: &mut Doc, labels: &Labels, heat: &[Vec<u32>], time_zone:
         ),
         None => labels.pdf_with(Text::NoChats, &[("zone", time_zone)]),
     };
-    doc.text(doc.right, y, &note, small, Align::Right);
+    doc.text(m.x(doc.right), y, &note, small, m.align(Align::Right));
     doc.y = bottom + 22.0;
 }
 

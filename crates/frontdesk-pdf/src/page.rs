@@ -84,6 +84,53 @@ impl Style {
     }
 }
 
+/// Charts and the heat map are laid out once, in reading order: `x` grows from where a line
+/// starts. A right-to-left reader starts at the right edge, so there the drawing is mirrored
+/// about the middle of the content area; text is only placed (its anchor and alignment),
+/// never reversed, so digits, dates and Latin names read as they do anywhere else. Left to
+/// right, every mapping is the identity and the page is drawn exactly as written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mirror {
+    on: bool,
+    /// `left + right` of the content area: x maps to `axis - x`.
+    axis: f32,
+}
+
+impl Mirror {
+    /// A point's x on paper.
+    pub fn x(self, x: f32) -> f32 {
+        if self.on {
+            self.axis - x
+        } else {
+            x
+        }
+    }
+
+    /// The left edge on paper of a box `w` wide that starts at `x` in reading order.
+    pub fn span(self, x: f32, w: f32) -> f32 {
+        if self.on {
+            self.axis - x - w
+        } else {
+            x
+        }
+    }
+
+    /// Text keeps its side of the anchor in reading order: a label that lies before its
+    /// anchor (`Right`, left to right) lies before it right to left too, which on paper is
+    /// to the anchor's right (`Left`).
+    pub fn align(self, align: Align) -> Align {
+        match (self.on, align) {
+            (true, Align::Left) => Align::Right,
+            (true, Align::Right) => Align::Left,
+            (_, align) => align,
+        }
+    }
+
+    pub fn points(self, points: &[(f32, f32)]) -> Vec<(f32, f32)> {
+        points.iter().map(|&(x, y)| (self.x(x), y)).collect()
+    }
+}
+
 /// The report being laid out: finished pages, the page being drawn and the cursor on it.
 /// Coordinates are points from the page's top-left corner; PDF's bottom-left origin is only
 /// dealt with when an operation is written.
@@ -150,6 +197,14 @@ impl Doc {
             (self.right, Align::Right)
         } else {
             (self.left, Align::Left)
+        }
+    }
+
+    /// Horizontal positions for a drawing laid out in reading order (see [`Mirror`]).
+    pub fn mirror(&self) -> Mirror {
+        Mirror {
+            on: self.rtl,
+            axis: self.left + self.right,
         }
     }
 

@@ -5,6 +5,7 @@ mod client_export;
 mod known_answers;
 mod languages;
 mod logo;
+mod mirroring;
 mod pages;
 mod rendering;
 mod shaping;

@@ -45,7 +45,7 @@ pub fn dark(p: (u8, u8, u8)) -> bool {
 }
 
 /// Near the chart's bar blue (#2563a6) or line orange (#e07b39).
-fn near(target: (u8, u8, u8)) -> impl Fn((u8, u8, u8)) -> bool {
+pub fn near(target: (u8, u8, u8)) -> impl Fn((u8, u8, u8)) -> bool {
     move |p| {
         (i16::from(p.0) - i16::from(target.0)).abs() < 30
             && (i16::from(p.1) - i16::from(target.1)).abs() < 30
