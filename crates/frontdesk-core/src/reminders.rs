@@ -3,6 +3,10 @@
 //! The host calls `Clinic::reminders_tick` every minute; it queues the messages in the outbox
 //! in the same transaction as the mark on the appointment, so a reminder is queued once, and
 //! the outbox sends it with retries.
+//!
+//! The text is the clinic's own for the client's language, else the built-in one (English,
+//! Khmer, Vietnamese, Arabic: `templates`), with the date and time written in the text's
+//! language (`dates`).
 
 use chrono::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,6 +22,9 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::outbox::{self, Mail, Sms};
 use crate::{clock, validate};
+
+mod dates;
+mod templates;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -111,10 +118,6 @@ pub struct SmtpAccount {
     pub server: SmtpServer,
     pub password: Option<String>,
 }
-
-const EN_SMS: &str = "{clinic}: a reminder of your appointment ({service}) on {date} at {time}.";
-const EN_SUBJECT: &str = "Your appointment on {date} at {time}";
-const EN_EMAIL: &str = "Hello,\n\nthis is a reminder of your appointment at {clinic}: {service} with {provider} on {date} at {time}.\n\nIf you cannot come, please let us know.\n\n{clinic}";
 
 fn channel_str(c: &Channel) -> &'static str {
     match c {
@@ -291,28 +294,6 @@ pub(crate) fn update(
     settings(conn)
 }
 
-/// The template for a language, falling back to its base language ("vi" for "vi-VN"), then
-/// English, then the built-in English text.
-fn template(conn: &Connection, language: &str, channel: &Channel) -> Result<(String, String)> {
-    let base = language.split('-').next().unwrap_or("en");
-    for lang in [language, base, "en"] {
-        let found: Option<(String, String)> = conn
-            .query_row(
-                "SELECT subject, body FROM reminder_templates WHERE language = ?1 AND channel = ?2",
-                params![lang, channel_str(channel)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some(t) = found {
-            return Ok(t);
-        }
-    }
-    Ok(match channel {
-        Channel::Sms => (String::new(), EN_SMS.into()),
-        Channel::Email => (EN_SUBJECT.into(), EN_EMAIL.into()),
-    })
-}
-
 fn fill(text: &str, values: &[(&str, &str)]) -> String {
     let mut out = text.to_owned();
     for (k, v) in values {
@@ -337,6 +318,7 @@ fn queue_due(
     conn: &Connection,
     now: chrono::DateTime<chrono::Utc>,
     tz: chrono_tz::Tz,
+    region: &str,
 ) -> Result<Vec<(String, String)>> {
     let s = settings(conn)?;
     if !s.enabled {
@@ -385,29 +367,33 @@ fn queue_due(
     let mut done = vec![];
     for d in due {
         let starts = clock::parse(&d.starts_at).unwrap_or(now).with_timezone(&tz);
-        let date = starts.format("%Y-%m-%d").to_string();
-        let time = starts.format("%H:%M").to_string();
-        let values = [
-            ("{clinic}", clinic.as_str()),
-            ("{service}", d.service.as_str()),
-            ("{provider}", d.provider.as_str()),
-            ("{date}", date.as_str()),
-            ("{time}", time.as_str()),
-        ];
+        // The date and time follow the language the chosen text is written in, which may be
+        // English for a client whose language has no text.
+        let render = |chosen: templates::Chosen| {
+            let when = dates::when(starts, now.with_timezone(&tz), &chosen.language, region);
+            let values = [
+                ("{clinic}", clinic.as_str()),
+                ("{service}", d.service.as_str()),
+                ("{provider}", d.provider.as_str()),
+                ("{date}", when.date.as_str()),
+                ("{time}", when.time.as_str()),
+            ];
+            (fill(&chosen.subject, &values), fill(&chosen.body, &values))
+        };
         let language = d.language.clone().unwrap_or_else(|| "en".into());
         let mut sent = vec![];
         let mut consented = false;
         if s.sms && consents::given(conn, &d.client, Purpose::ReminderSms)? {
             consented = true;
             if let (Some(phone), Some(g)) = (&d.phone, &gateway) {
-                let (_, body) = template(conn, &language, &Channel::Sms)?;
+                let (_, text) = render(templates::template(conn, &language, &Channel::Sms)?);
                 outbox::push_sms(
                     conn,
                     now,
                     &format!("{}-reminder-sms", d.id),
                     &Sms {
                         to: phone.clone(),
-                        text: fill(&body, &values),
+                        text,
                         gateway: g.clone(),
                     },
                 )?;
@@ -417,15 +403,16 @@ fn queue_due(
         if s.email && consents::given(conn, &d.client, Purpose::ReminderEmail)? {
             consented = true;
             if let (Some(email), true) = (&d.email, smtp_ready) {
-                let (subject, body) = template(conn, &language, &Channel::Email)?;
+                let (subject, body) =
+                    render(templates::template(conn, &language, &Channel::Email)?);
                 outbox::push_mail(
                     conn,
                     now,
                     &format!("{}-reminder-email", d.id),
                     &Mail {
                         to: email.clone(),
-                        subject: fill(&subject, &values),
-                        body: fill(&body, &values),
+                        subject,
+                        body,
                     },
                 )?;
                 sent.push("email");
@@ -462,7 +449,7 @@ impl Clinic {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let info = Clinic::info(&tx)?;
             let tz = validate::time_zone(&info.time_zone)?;
-            let done = queue_due(&tx, now, tz)?;
+            let done = queue_due(&tx, now, tz, &info.phone_region)?;
             for (id, outcome) in &done {
                 audit::append(
                     &tx,

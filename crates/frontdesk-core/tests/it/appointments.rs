@@ -927,7 +927,7 @@ fn reminders_go_out_only_on_consented_channels_in_the_clients_language() {
         panic!()
     };
     assert!(!rs.enabled);
-    let khmer = "{clinic}: ការណាត់ជួបរបស់អ្នកនៅថ្ងៃ {date} ម៉ោង {time}";
+    let khmer = "{clinic}: ការណាត់ជួបរបស់អ្នកនៅ{date} ម៉ោង {time}";
     ok(
         &d.f,
         &d.manager,
@@ -972,7 +972,7 @@ fn reminders_go_out_only_on_consented_channels_in_the_clients_language() {
     assert_eq!(sms["to"], "+85512345678");
     assert_eq!(
         sms["text"],
-        "Sunrise Clinic: ការណាត់ជួបរបស់អ្នកនៅថ្ងៃ 2026-03-03 ម៉ោង 10:00"
+        "Sunrise Clinic: ការណាត់ជួបរបស់អ្នកនៅថ្ងៃអង្គារ ទី3 ខែមីនា ម៉ោង 10:00"
     );
     // Once only.
     assert_eq!(d.f.clinic.reminders_tick().unwrap(), 0);
@@ -997,7 +997,8 @@ fn reminders_go_out_only_on_consented_channels_in_the_clients_language() {
     assert!(rec
         .iter()
         .all(|r| !r.detail.as_deref().unwrap_or("").contains("ការ")));
-    // Email consent: the next due visit goes out by email, in English (no "km" email text).
+    // Email consent: the next due visit goes out by email, in the built-in Khmer (the clinic
+    // keeps no "km" email text).
     consent(&d, &yes, Purpose::ReminderEmail, true);
     consent(&d, &yes, Purpose::ReminderSms, false);
     // Sessions end after a long idle time; the reminder job needs none.
@@ -1008,7 +1009,10 @@ fn reminders_go_out_only_on_consented_channels_in_the_clients_language() {
     assert_eq!(kind, "email");
     let mail: Mail = serde_json::from_str(payload).unwrap();
     assert_eq!(mail.to, "yes@example.com");
-    assert_eq!(mail.subject, "Your appointment on 2026-03-05 at 10:00");
+    assert_eq!(
+        mail.subject,
+        "ការណាត់ជួបរបស់លោកអ្នក នៅថ្ងៃព្រហស្បតិ៍ ទី5 ខែមីនា ម៉ោង 10:00"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod devices;
 mod keys;
 mod permissions;
 mod privacy;
+mod reminders;
 mod reports;
 mod routing;
 mod search;
