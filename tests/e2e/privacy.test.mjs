@@ -208,7 +208,11 @@ test('a reminder goes out by email while the client consents, and none after the
   // The host's reminder clock ticks every 30 s.
   await until('the reminder mail', () => mail.length > 0, 70000);
   assert.deepEqual(mail[0].to, [P.email]);
-  assert.match(mail[0].raw, new RegExp(`${start1.slice(0, 10)} at ${start1.slice(11, 16)}`));
+  // The visit as an English reminder writes it: "Thursday, December 3 at 9:37 PM".
+  const visit = new Date(`${start1}Z`);
+  const inWords = (opts) => new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', ...opts }).format(visit).replace(/\s/g, ' ');
+  const when = `${inWords({ weekday: 'long', month: 'long', day: 'numeric' })} at ${inWords({ hour: 'numeric', minute: '2-digit' })}`;
+  assert.ok(mail[0].raw.includes(`Subject: Your appointment on ${when}`), `${when} in ${mail[0].raw}`);
   assert.deepEqual(reminderAudit(s.appointment1).map((r) => r.detail), ['outcome=email']);
 
   ok('consent_set', { client_id: s.client, purpose: 'reminder_email', given: false, method: 'phone', text_shown: null });

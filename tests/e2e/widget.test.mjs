@@ -177,7 +177,7 @@ async function pageIn(lang) {
     const set = () => {
       if (!document.documentElement) return false;
       document.documentElement.lang = lang;
-      if (lang === 'ar') document.documentElement.dir = 'rtl';
+      if (lang.startsWith('ar')) document.documentElement.dir = 'rtl';
       return true;
     };
     if (!set()) new MutationObserver((_, o) => set() && o.disconnect()).observe(document, { childList: true });
@@ -209,6 +209,26 @@ async function facesOf(page, selector) {
   await cdp.detach();
   return fonts.map((f) => f.familyName);
 }
+
+test('a page in ar-JO gets the Arabic widget with Jordan\'s Arabic-Indic digits; a page in plain ar keeps Latin digits', async () => {
+  for (const [tag, local] of [['ar-JO', true], ['ar', false]]) {
+    const { page, errors } = await pageIn(tag);
+    await page.locator('[data-part=launcher]').click();
+    await page.locator('[data-part=form]').waitFor();
+    const consent = await page.textContent('label[for=fdw-consent]');
+    const status = await page.textContent('[data-part=status]');
+    assert.match(consent, /[\u0660-\u0669]|[0-9]/, `${tag}: the policy's version is shown: ${consent}`);
+    for (const text of [consent, status]) {
+      if (local) assert.doesNotMatch(text, /[0-9]/, `${tag}: no Latin digit in ${text}`);
+      else assert.doesNotMatch(text, /[\u0660-\u0669]/, `${tag}: no Arabic-Indic digit in ${text}`);
+    }
+    // The opening time (the desk is away in this stack) is written in those digits too.
+    if (local) assert.match(status, /[\u0660-\u0669]{2}:[\u0660-\u0669]{2}|[\u0660-\u0669]{2}\u066b?[\u0660-\u0669]{2}/, status);
+    assert.equal(await page.evaluate(() => document.querySelector('[data-frontdesk-widget]').shadowRoot.firstElementChild.getAttribute('dir')), 'rtl');
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
 
 test('the widget speaks Khmer, Vietnamese, Arabic and English from the page\'s <html lang>, right to left only in Arabic', async () => {
   const en = widgetWords('en');

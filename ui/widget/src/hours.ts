@@ -19,7 +19,7 @@ const WEEKDAYS: Record<string, string[]> = {
 };
 
 export function formatOpening(at: number, lang: string, timeZone: string): string {
-  const days = WEEKDAYS[lang];
+  const days = WEEKDAYS[lang.split('-')[0]];
   if (days && !Intl.DateTimeFormat.supportedLocalesOf(lang).length) {
     const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(
       new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(at),

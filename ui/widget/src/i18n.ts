@@ -160,12 +160,33 @@ export function pickLang(wanted: string | undefined | null): string {
   return catalogs[base] ? base : 'en';
 }
 
-export function translator(lang: string) {
+// The page's own tag when it is in the chosen language, so that "ar-JO" keeps Jordan's
+// Arabic-Indic digits and a Khmer page its place; otherwise the language alone.
+export function intlLocale(wanted: string | undefined | null, lang: string): string {
+  const tag = (wanted || '').trim();
+  if (!tag || tag.toLowerCase().split('-')[0] !== lang) return lang;
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? lang;
+  } catch {
+    return lang;
+  }
+}
+
+// Latin digits in `s` written in the locale's own digits (a policy version "2" is "٢" in ar-JO).
+export function localDigits(s: string, locale: string): string {
+  const digits = new Intl.NumberFormat(locale, { useGrouping: false }).format(1234567890);
+  const map = [digits[9], ...digits.slice(0, 9)];
+  return /^[0-9]{10}$/.test(digits) ? s : s.replace(/[0-9]/g, (d) => map[Number(d)]);
+}
+
+// Numbers in placeholders are written as the locale writes them; text is left as it is.
+export function translator(lang: string, locale: string = lang) {
   const m = catalogs[lang] ?? en;
+  const number = new Intl.NumberFormat(locale);
   return (key: string, vars: Record<string, string | number> = {}): string =>
     ((m as Record<string, string>)[key] ?? (en as Record<string, string>)[key] ?? m.other).replace(
       /\{(\w+)\}/g,
-      (_, k) => String(vars[k] ?? ''),
+      (_, k) => (typeof vars[k] === 'number' ? number.format(vars[k] as number) : String(vars[k] ?? '')),
     );
 }
 

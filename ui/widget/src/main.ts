@@ -4,7 +4,7 @@ import { ulid, b64u } from './codec';
 import { conversationKey, newKeyPair, open as openEnvelope, publicRaw, seal } from './crypto';
 import { clear, h } from './dom';
 import { formatOpening, isOpen, nextOpening, Span } from './hours';
-import { isRtl, pickLang, translator } from './i18n';
+import { intlLocale, isRtl, localDigits, pickLang, translator } from './i18n';
 import { Msg, Thread, utf8Length } from './messages';
 import { solve } from './pow';
 import { forget, load, loadKeys, save, Saved, saveKeys } from './store';
@@ -36,8 +36,11 @@ let readyResolve: () => void = () => {};
 if (script?.dataset.site) boot(script.dataset.site, new URL(script.src, location.href));
 
 async function boot(site: string, src: URL) {
-  const lang = pickLang(script!.dataset.lang || document.documentElement.lang);
-  const t = translator(lang);
+  const pageLang = script!.dataset.lang || document.documentElement.lang;
+  const lang = pickLang(pageLang);
+  // Dates, times and numbers in the page's place (digits included), words in its language.
+  const locale = intlLocale(pageLang, lang);
+  const t = translator(lang, locale);
   const res = await fetch(new URL(`/v1/sites/${site}/config`, src), { cache: 'no-store' });
   if (!res.ok) return; // No desk yet: no button, rather than a button that can't work.
   const config: Config = await res.json();
@@ -107,7 +110,7 @@ async function boot(site: string, src: URL) {
       status.append(t('online') + (names.length ? ` · ${names.join(', ')}` : ''));
     } else {
       const next = nextOpening(config.openings, now);
-      status.append(next ? t('answerFrom', { time: formatOpening(next, lang, config.time_zone) }) : t('away'));
+      status.append(next ? t('answerFrom', { time: formatOpening(next, locale, config.time_zone) }) : t('away'));
       if (config.offline_message) status.append(h('br'), config.offline_message);
     }
   };
@@ -148,7 +151,7 @@ async function boot(site: string, src: URL) {
     const opts: Intl.DateTimeFormatOptions = sameDay
       ? { hour: '2-digit', minute: '2-digit' }
       : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
-    const el = h('time', { 'data-part': 'time', datetime: d.toISOString(), title: d.toLocaleString(lang) }, d.toLocaleString(lang, opts));
+    const el = h('time', { 'data-part': 'time', datetime: d.toISOString(), title: d.toLocaleString(locale) }, d.toLocaleString(locale, opts));
     return el;
   };
 
@@ -225,7 +228,7 @@ async function boot(site: string, src: URL) {
           unread++;
           badge.hidden = false;
           clear(badge);
-          badge.append(new Intl.NumberFormat(lang).format(unread));
+          badge.append(new Intl.NumberFormat(locale).format(unread));
         }
       }
     } else if (f.t === 'deleted') {
@@ -299,7 +302,7 @@ async function boot(site: string, src: URL) {
   const forgetButton = h('button', { type: 'button' }, t('forget'));
   if (config.policy.url) form.append(h('p', {}, policyLink));
   form.append(
-    h('div', { class: 'check' }, consent, h('label', { for: 'fdw-consent' }, t('consent', { version: config.policy.version }))),
+    h('div', { class: 'check' }, consent, h('label', { for: 'fdw-consent' }, t('consent', { version: localDigits(config.policy.version, locale) }))),
     h('div', { class: 'check' }, marketing, h('label', { for: 'fdw-marketing' }, t('marketing'))),
     h('div', { class: 'hp', 'aria-hidden': 'true' }, honeypot),
     startButton,

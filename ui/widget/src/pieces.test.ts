@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { ulid } from './codec';
 import { isOpen, nextOpening, formatOpening } from './hours';
-import { pickLang, translator } from './i18n';
+import { intlLocale, localDigits, pickLang, translator } from './i18n';
 import { Thread, utf8Length } from './messages';
 import { solve } from './pow';
 
@@ -86,5 +86,27 @@ describe('the thread', () => {
     const b = ulid(2000);
     expect(a).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(a < b).toBe(true);
+  });
+});
+
+describe('digits', () => {
+  it("writes numbers in the page's place: Arabic-Indic in Jordan, Latin for plain Arabic, Khmer and Vietnamese", () => {
+    expect(intlLocale('ar-JO', 'ar')).toBe('ar-JO');
+    expect(intlLocale('fr-FR', 'en')).toBe('en');
+    expect(intlLocale('AR-jo', 'ar')).toBe('ar-JO');
+    expect(translator('ar', 'ar-JO')('tooLong', { n: 5012, max: 4096 })).toBe('هذه الرسالة طويلة جدًا (٥٬٠١٢ من ٤٬٠٩٦ بايت).');
+    expect(translator('ar', 'ar')('tooLong', { n: 12, max: 40 })).toContain('(12 من 40');
+    expect(translator('vi', 'vi-VN')('tooLong', { n: 5012, max: 4096 })).toContain('5.012 trên 4.096');
+    expect(localDigits('2', 'ar-JO')).toBe('٢');
+    expect(localDigits('v2', 'km')).toBe('v2');
+  });
+  it('keeps the Khmer weekday for a page tagged km-KH', () => {
+    const at = Date.UTC(2026, 10, 23, 2, 30);
+    const spy = vi.spyOn(Intl.DateTimeFormat, 'supportedLocalesOf').mockReturnValue([]);
+    try {
+      expect(formatOpening(at, 'km-KH', 'Asia/Phnom_Penh')).toBe('ច័ន្ទ 09:30 AM');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
