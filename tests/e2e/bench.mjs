@@ -89,7 +89,7 @@ if (CALENDAR_DB && (ONLY === '' || ONLY === 'calendar')) {
       obs.observe(body, { attributes: true, attributeFilter: ['data-drawn'] });
       const t0 = performance.now();
       input.value = day;
-      input.dispatchEvent(new Event('change', { bubbles: true }));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
     });
   `;
   const today = new Date();

@@ -127,19 +127,32 @@ async function logInAdmin() {
   await click('#login-submit');
   await screen('clients');
 }
-// A datetime-local field, as the clinic's wall clock reads it.
-async function setDateTime(css, value) {
+// A date typed as a person types it: in the order the field's hint gives ("mm/dd/yyyy" in
+// English, "ngày/tháng/năm" in Vietnamese), then Tab. The field keeps the day it read in data-value.
+async function typeDate(css, ymd) {
   const el = await shown(css);
-  await el.sendKeys(value);
-  if ((await el.getAttribute('value')) !== value) {
-    // The engine draws its own date/time editor: set it the way a picker would.
-    await driver.executeScript(
-      "const el = arguments[0]; el.value = arguments[1]; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true }));",
-      el,
-      value,
-    );
-  }
-  assert.equal(await el.getAttribute('value'), value);
+  const hint = (await el.getAttribute('placeholder')).replace(/[\u200e\u200f]/g, '');
+  const [y, m, d] = ymd.split('-');
+  const typed = hint.replace('yyyy', y).replace('mm', m).replace('dd', d);
+  await type(css, typed);
+  await el.sendKeys(Key.TAB);
+  assert.equal(await el.getAttribute('data-value'), ymd, `${css} reads ${typed} as ${ymd}`);
+}
+// A time typed on the 12-hour clock the English desk shows ("2:30 PM").
+async function typeTime(css, hhmm) {
+  const el = await shown(css);
+  const [h, m] = hhmm.split(':').map(Number);
+  const typed = `${h % 12 || 12}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+  await type(css, typed);
+  await el.sendKeys(Key.TAB);
+  assert.equal(await el.getAttribute('data-value'), hhmm, `${css} reads ${typed} as ${hhmm}`);
+  assert.equal(plain(await el.getAttribute('value')), typed, `${css} shows ${typed}`);
+}
+// A moment field ("YYYY-MM-DDTHH:MM" on the clinic's wall clock): its date, then the time beside it.
+async function setDateTime(css, value) {
+  const [day, time] = value.split('T');
+  await typeDate(css, day);
+  await typeTime(`${css}-time`, time);
 }
 // A day from today, on the clinic's clock (Phnom Penh), at a given time: "YYYY-MM-DDTHH:MM".
 function clinicDay(offsetDays, hhmm) {
@@ -519,16 +532,6 @@ test('tasks: a call-back given out past its due time shows overdue and is done; 
   assert.ok(await opened.isDisplayed());
 });
 
-// A field the engine may draw its own editor for (date, time): set as a picker would.
-async function setValue(css, value) {
-  const el = await shown(css);
-  await driver.executeScript(
-    "const el = arguments[0]; el.value = arguments[1]; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true }));",
-    el,
-    value,
-  );
-  assert.equal(await el.getAttribute('value'), value);
-}
 // A select's option by its visible text.
 async function choose(css, label) {
   const el = await shown(css);
@@ -605,8 +608,8 @@ test('appointments: a service is set up, then a receptionist books, moves with t
   await click('[data-pick-client]');
   await choose('#booking-service', 'Check-up');
   await choose('#booking-provider', RECEPTION.name);
-  await setValue('#booking-date', at.date);
-  await setValue('#booking-time', at.time);
+  await typeDate('#booking-date', at.date);
+  await typeTime('#booking-time', at.time);
   await type('#booking-note', 'First visit: bring the old X-rays');
   await overrideBookingIfWarned('Seen outside the usual hours');
   await click('#booking-submit');
@@ -895,6 +898,20 @@ test('the desk in Khmer, Vietnamese, Arabic and English: the menu is the catalog
       const a = document.querySelector('.appointment'), body = document.querySelector('.calendar-body');
       if (a && body) body.scrollTop += a.getBoundingClientRect().top - body.getBoundingClientRect().top - body.clientHeight / 3;`);
     if (lang !== 'en') assert.deepEqual(await englishLeft(lang), [], `${lang}: English left on the calendar`);
+    // The date field writes the day as the language does: day first in Khmer, Vietnamese and
+    // Arabic, month first in English, in the digits the desk writes numbers in at the clinic's
+    // place (Cambodia), and in that order left to right on the Arabic screen too.
+    const dateField = await driver.executeScript(`
+      const el = document.getElementById('calendar-date'), cs = getComputedStyle(el);
+      const [y, m, d] = el.dataset.value.split('-').map(Number);
+      const n = new Intl.NumberFormat(arguments[0], { useGrouping: false, minimumIntegerDigits: 2 });
+      return { text: el.value, iso: el.dataset.value, day: n.format(d), month: n.format(m), year: n.format(y), dir: cs.direction, align: cs.textAlign };`, `${lang}-KH`);
+    const { day: dd, month: mm, year: yyyy } = dateField;
+    const inOrder = lang === 'en' ? `${mm}/${dd}/${yyyy}` : `${dd}/${mm}/${yyyy}`;
+    assert.equal(dateField.iso, clinicDay(0, '00:00').slice(0, 10), `${lang}: the calendar shows today`);
+    assert.equal(dateField.text, inOrder, `${lang}: the date field reads ${inOrder}: ${JSON.stringify(dateField)}`);
+    assert.equal(dateField.dir, 'ltr', `${lang}: the date's parts never flip`);
+    assert.equal(dateField.align, dir === 'rtl' ? 'right' : 'start', `${lang}: the date field lines up with the screen`);
     await settled();
     await snap(`locale-${lang}-calendar`);
 
@@ -1214,7 +1231,7 @@ test('privacy screen: a request is due a calendar month after it came in; an inc
   await clickSteady('#privacy-tab-requests');
   await clickSteady('#request-new');
   await shown('[data-testid="request-form"]');
-  const received = await $('#request-received').getAttribute('value');
+  const received = await $('#request-received').getAttribute('data-value');
   assert.equal(received, clinicDay(0, '00:00').slice(0, 10), 'received today, unless changed');
   await click('#request-kind');
   await click('#request-kind option[value="access"]');

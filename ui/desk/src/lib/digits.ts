@@ -15,19 +15,22 @@ const GROUPING = /[\u066C\s\u00A0\u2007\u2009\u202F]/g;
 
 // Intl puts directional marks before a minus (LRM for ar, ALM for ar-EG) so the sign stays put
 // in running RTL text; in a field of its own they are invisible characters the caret trips on.
-const BIDI_MARKS = /[\u200E\u200F\u061C]/g;
+export const BIDI_MARKS = /[\u200E\u200F\u061C]/g;
 
-/** `s` with its Khmer and Arabic digits as Latin ones, the Arabic decimal separator as '.', and no grouping. */
-export function toLatinDigits(s: string): string {
+/** `s` with its Khmer and Arabic digits as Latin ones, everything else as it was. */
+export function latinDigits(s: string): string {
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     const zero = DIGIT_ZEROS.find((z) => cp >= z && cp <= z + 9);
-    if (zero !== undefined) out += String(cp - zero);
-    else if (cp === 0x066b) out += '.';
-    else out += ch;
+    out += zero !== undefined ? String(cp - zero) : ch;
   }
-  return out.replace(GROUPING, '');
+  return out;
+}
+
+/** `s` with its Khmer and Arabic digits as Latin ones, the Arabic decimal separator as '.', and no grouping. */
+export function toLatinDigits(s: string): string {
+  return latinDigits(s).replace(/\u066B/g, '.').replace(GROUPING, '');
 }
 
 const separatorCache = new Map<string, { decimal: string; group: string }>();

@@ -83,7 +83,8 @@ const block = (id = '01HAPPT0000000000000000001') =>
     expect(el).not.toBeNull();
     return el!;
   });
-const shownDate = () => (document.getElementById('calendar-date') as HTMLInputElement).value;
+// The day the date field holds (its text is the locale's form of it).
+const shownDate = () => (document.getElementById('calendar-date') as HTMLInputElement).dataset.value ?? '';
 
 beforeEach(() => {
   app.status = readyStatus(me);
@@ -170,8 +171,8 @@ describe('the calendar, day view', () => {
     await fireEvent.click(slot);
     const provider = document.getElementById('booking-provider') as HTMLSelectElement;
     await waitFor(() => expect(provider.value).toBe(SOK));
-    expect((document.getElementById('booking-time') as HTMLInputElement).value).toBe('11:15');
-    expect((document.getElementById('booking-date') as HTMLInputElement).value).toBe(shownDate());
+    expect((document.getElementById('booking-time') as HTMLInputElement).dataset.value).toBe('11:15');
+    expect((document.getElementById('booking-date') as HTMLInputElement).dataset.value).toBe(shownDate());
   });
 
   it('books the focused free time with Enter', async () => {
@@ -192,7 +193,7 @@ describe('the calendar, day view', () => {
     // A button: Enter clicks it.
     await fireEvent.click(document.activeElement!);
     await waitFor(() => expect((document.getElementById('booking-provider') as HTMLSelectElement).value).toBe(SOK));
-    expect((document.getElementById('booking-time') as HTMLInputElement).value).toBe('08:15');
+    expect((document.getElementById('booking-time') as HTMLInputElement).dataset.value).toBe('08:15');
   });
 
   it('opens a block\'s detail on a click and on Enter', async () => {
@@ -449,7 +450,7 @@ describe('no-shows and the next free slot', () => {
     await waitFor(() => expect(shownDate()).toBe('2031-05-06'));
     expect(doorRequests(calls, 'appointment_next_free')[0].args).toMatchObject({ service_id: '01HSERVICE0000000000000001', provider_id: null });
     await waitFor(() => expect((document.getElementById('booking-provider') as HTMLSelectElement).value).toBe(SOK));
-    expect((document.getElementById('booking-time') as HTMLInputElement).value).toBe('09:30');
+    expect((document.getElementById('booking-time') as HTMLInputElement).dataset.value).toBe('09:30');
     expect((document.getElementById('booking-service') as HTMLSelectElement).value).toBe('01HSERVICE0000000000000001');
   });
 });

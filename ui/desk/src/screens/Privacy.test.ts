@@ -23,6 +23,13 @@ import {
   staffRecord,
 } from '../test-helpers';
 
+// A moment field is a date and a time side by side: the label names the date, the time follows it.
+const timeBeside = (label: string) => document.getElementById(`${screen.getByLabelText(label).id}-time`) as HTMLInputElement;
+async function moment(label: string, date: string, time: string) {
+  await fireEvent.input(screen.getByLabelText(label), { target: { value: date } });
+  await fireEvent.input(timeBeside(label), { target: { value: time } });
+}
+
 vi.mock('../lib/sound', () => ({ taskTone: vi.fn(), chime: vi.fn() }));
 
 const admin = {
@@ -247,18 +254,19 @@ describe('the privacy screen', () => {
     expect(screen.getByTestId('incident-affected').textContent).toContain('2 clients affected');
     expect(screen.getByTestId('incident-affected').textContent).toContain('By Mony Keo.');
     // The stored UTC times are shown on the clinic's clock (UTC+7).
-    expect(screen.getByLabelText<HTMLInputElement>('Found at').value).toBe('2026-03-01T09:00');
+    expect(screen.getByLabelText<HTMLInputElement>('Found at').value).toBe('03/01/2026');
+    expect(timeBeside('Found at').value).toBe('9:00 AM');
 
     await fireEvent.click(screen.getByRole('button', { name: 'New incident' }));
     await fireEvent.input(screen.getByLabelText('What happened'), { target: { value: 'Wrong email recipient' } });
-    await fireEvent.input(screen.getByLabelText('Found at'), { target: { value: '2026-03-02T09:30' } });
-    await fireEvent.input(screen.getByLabelText('From'), { target: { value: '2026-03-02T08:00' } });
-    await fireEvent.input(screen.getByLabelText('To'), { target: { value: '2026-03-02T07:00' } });
+    await moment('Found at', '03/02/2026', '9:30 AM');
+    await moment('From', '03/02/2026', '08:00');
+    await moment('To', '3/2/2026', '7:00 am');
     await fireEvent.click(within(screen.getByTestId('incident-form')).getByRole('button', { name: 'Save' }));
     expect(screen.getByText('The window ends before it starts.')).toBeTruthy();
     expect(doorRequests(calls, 'incident_save')).toHaveLength(0);
 
-    await fireEvent.input(screen.getByLabelText('To'), { target: { value: '2026-03-02T09:00' } });
+    await moment('To', '03/02/2026', '09:00');
     await fireEvent.change(screen.getByLabelText('Suspected account'), { target: { value: MONY } });
     await fireEvent.click(within(screen.getByTestId('incident-form')).getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(doorRequests(calls, 'incident_save')).toHaveLength(1));

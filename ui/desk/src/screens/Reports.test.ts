@@ -202,8 +202,9 @@ describe('the reports screen', () => {
     await loaded();
     const [req] = doorRequests(calls, 'report_make');
     expect(req.args).toEqual({ filter: MARCH, output: 'screen' });
-    expect((screen.getByTestId('report-from') as HTMLInputElement).value).toBe('2026-03-01');
-    expect((screen.getByTestId('report-to') as HTMLInputElement).value).toBe('2026-03-18');
+    expect((screen.getByTestId('report-from') as HTMLInputElement).dataset.value).toBe('2026-03-01');
+    expect((screen.getByTestId('report-to') as HTMLInputElement).dataset.value).toBe('2026-03-18');
+    expect((screen.getByTestId('report-to') as HTMLInputElement).value).toBe('03/18/2026');
     expect((screen.getByTestId('report-bucket') as HTMLSelectElement).value).toBe('week');
     expect((screen.getByTestId('report-preset') as HTMLSelectElement).value).toBe('this_month');
 

@@ -120,7 +120,8 @@ describe('a task', () => {
     render(TaskDetail, { id: task.id, onclose: () => {} });
     await fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
     // The due time shows on the clinic clock: 02:00 UTC is 09:00 in Phnom Penh.
-    expect((document.getElementById('task-edit-due') as HTMLInputElement).value).toBe('2026-03-01T09:00');
+    expect((document.getElementById('task-edit-due') as HTMLInputElement).value).toBe('03/01/2026');
+    expect((document.getElementById('task-edit-due-time') as HTMLInputElement).value).toBe('9:00 AM');
     await fireEvent.input(document.getElementById('task-edit-title')!, { target: { value: 'Ring Mrs Chan today' } });
     // Meanwhile someone else changed the note.
     stored = { ...task, note: 'Results are in', version: 2 };

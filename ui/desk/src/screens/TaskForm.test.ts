@@ -104,7 +104,8 @@ describe('the new task form', () => {
     await recipient('Mony Keo');
     await recipient(/^Dara Sok\s*\(you\)$/);
     // The clinic is in Phnom Penh (UTC+7).
-    await type('task-due', '2026-03-02T14:30');
+    await type('task-due', '03/02/2026');
+    await type('task-due-time', '2:30 pm');
     await save();
     await vi.waitFor(() => expect(onsaved).toHaveBeenCalledTimes(1));
     const [create] = doorRequests(calls, 'task_create');
