@@ -27,10 +27,6 @@ struct Desk {
     other_client: String,
 }
 
-fn ok(f: &Fixture, who: &Principal, req: Request) -> Response {
-    f.clinic.handle(who, req).unwrap()
-}
-
 fn saved(r: Response) -> AppointmentSaved {
     match r {
         Response::AppointmentSaved(s) => s,
@@ -899,30 +895,7 @@ fn reminders_go_out_only_on_consented_channels_in_the_clients_language() {
     consent(&d, &withdrew, Purpose::ReminderSms, true);
     consent(&d, &withdrew, Purpose::ReminderSms, false);
     // An SMS gateway and an SMTP server are set up; email consent is given by nobody.
-    let Response::ChatSettings(chat) = ok(&d.f, &operator(), Request::ChatSettingsGet) else {
-        panic!()
-    };
-    ok(
-        &d.f,
-        &operator(),
-        Request::ChatSettingsUpdate(ChatSettingsInput {
-            relay_url: chat.relay_url,
-            desk_token: None,
-            questions: chat.questions,
-            policy_url: chat.policy_url,
-            policy_version: chat.policy_version,
-            offline_message: chat.offline_message,
-            logo: chat.logo,
-            sms_gateway: Some(SmsGateway {
-                url: "http://127.0.0.1:9/sms?to={to}".into(),
-                method: "POST".into(),
-                headers: vec![],
-                body_template: "{text}".into(),
-                body_format: "raw".into(),
-            }),
-            sms_recipients: vec![],
-        }),
-    );
+    use_test_sms_gateway(&d.f);
     let Response::ReminderSettings(rs) = ok(&d.f, &d.manager, Request::ReminderSettingsGet) else {
         panic!()
     };

@@ -13,10 +13,6 @@ fn now_stamp(f: &Fixture) -> String {
     f.clock.now().to_rfc3339()
 }
 
-fn ok(f: &Fixture, who: &Principal, req: Request) -> Response {
-    f.clinic.handle(who, req).unwrap()
-}
-
 /// Every planted string of one client: none may survive an erasure.
 const PLANTED: [&str; 9] = [
     "Zelphinia Quarrington",
@@ -150,25 +146,7 @@ fn plant(f: &Fixture) -> Planted {
             priority: Priority::Normal,
         }),
     );
-    let Response::Service(service) = ok(
-        f,
-        &admin,
-        Request::ServiceSave {
-            id: None,
-            expected_version: None,
-            fields: ServiceFields {
-                name: "Check-up".into(),
-                duration_minutes: 30,
-                buffer_minutes: 0,
-                price_minor: None,
-                colour: "#3A7BD5".into(),
-                provider_ids: vec![doctor.id.clone()],
-                active: true,
-            },
-        },
-    ) else {
-        panic!()
-    };
+    let service = checkup_service(f, &admin, &doctor.id);
     let Response::AppointmentSaved(saved) = ok(
         f,
         &reception,

@@ -10,10 +10,6 @@ use frontdesk_core::*;
 
 use crate::support::*;
 
-fn ok(f: &Fixture, who: &Principal, req: Request) -> Response {
-    f.clinic.handle(who, req).unwrap()
-}
-
 fn thursday(h: u32, min: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 12, 3)
         .unwrap()
@@ -57,49 +53,8 @@ fn desk(region: &str, zone: &str, templates: Vec<ReminderTemplate>) -> Desk {
     let (_, manager) = f.staff_session("mgr", Role::Manager);
     let (_, reception) = f.staff_session("rec", Role::Receptionist);
     let (dr, _) = f.staff_session("dr-lee", Role::Clinician);
-    let Response::Service(service) = ok(
-        &f,
-        &manager,
-        Request::ServiceSave {
-            id: None,
-            expected_version: None,
-            fields: ServiceFields {
-                name: "Check-up".into(),
-                duration_minutes: 30,
-                buffer_minutes: 0,
-                price_minor: None,
-                colour: "#3A7BD5".into(),
-                provider_ids: vec![dr.id.clone()],
-                active: true,
-            },
-        },
-    ) else {
-        panic!()
-    };
-    let Response::ChatSettings(chat) = ok(&f, &operator(), Request::ChatSettingsGet) else {
-        panic!()
-    };
-    ok(
-        &f,
-        &operator(),
-        Request::ChatSettingsUpdate(ChatSettingsInput {
-            relay_url: chat.relay_url,
-            desk_token: None,
-            questions: chat.questions,
-            policy_url: chat.policy_url,
-            policy_version: chat.policy_version,
-            offline_message: chat.offline_message,
-            logo: chat.logo,
-            sms_gateway: Some(SmsGateway {
-                url: "http://127.0.0.1:9/sms?to={to}".into(),
-                method: "POST".into(),
-                headers: vec![],
-                body_template: "{text}".into(),
-                body_format: "raw".into(),
-            }),
-            sms_recipients: vec![],
-        }),
-    );
+    let service = checkup_service(&f, &manager, &dr.id);
+    use_test_sms_gateway(&f);
     ok(
         &f,
         &manager,

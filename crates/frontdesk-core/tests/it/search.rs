@@ -203,28 +203,10 @@ fn khmer_and_persian_spellings_typed_either_way_find_the_client() {
 
 /// The short-query list in page order, one client per page, so the cursor is used each time.
 fn listed(clinic: &Clinic, q: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let Response::ClientPage(p) = clinic
-            .handle(
-                &operator(),
-                Request::ClientSearch {
-                    query: q.into(),
-                    cursor,
-                    limit: Some(1),
-                },
-            )
-            .unwrap()
-        else {
-            panic!("expected a page")
-        };
-        out.extend(p.items.into_iter().map(|c| c.full_name));
-        match p.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
-    }
+    search_pages(clinic, q, 1)
+        .into_iter()
+        .map(|c| c.full_name)
+        .collect()
 }
 
 fn move_clinic_to(f: &Fixture, region: &str, time_zone: &str) {

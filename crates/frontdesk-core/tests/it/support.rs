@@ -190,28 +190,7 @@ pub fn count_clients(f: &Fixture) -> i64 {
 
 /// Every match for `q`, following the pages to the end.
 pub fn search_all(clinic: &Clinic, q: &str) -> Vec<ClientSummary> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let Response::ClientPage(p) = clinic
-            .handle(
-                &operator(),
-                Request::ClientSearch {
-                    query: q.into(),
-                    cursor,
-                    limit: Some(100),
-                },
-            )
-            .unwrap()
-        else {
-            panic!("expected a page")
-        };
-        out.extend(p.items);
-        match p.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
-    }
+    search_pages(clinic, q, 100)
 }
 
 /// The first-run answers for a test clinic.
@@ -294,6 +273,89 @@ impl Visitor {
                     },
                 ),
             },
+        }
+    }
+}
+
+/// A request that must succeed.
+pub fn ok(f: &Fixture, who: &Principal, req: Request) -> Response {
+    f.clinic.handle(who, req).unwrap()
+}
+
+/// A 30-minute "Check-up" given by `provider`.
+pub fn checkup_service(f: &Fixture, who: &Principal, provider: &str) -> Service {
+    let Response::Service(service) = ok(
+        f,
+        who,
+        Request::ServiceSave {
+            id: None,
+            expected_version: None,
+            fields: ServiceFields {
+                name: "Check-up".into(),
+                duration_minutes: 30,
+                buffer_minutes: 0,
+                price_minor: None,
+                colour: "#3A7BD5".into(),
+                provider_ids: vec![provider.to_string()],
+                active: true,
+            },
+        },
+    ) else {
+        panic!("expected the service")
+    };
+    service
+}
+
+/// An SMS gateway nobody listens on: reminders by SMS are queued, none is delivered.
+pub fn use_test_sms_gateway(f: &Fixture) {
+    let Response::ChatSettings(chat) = ok(f, &operator(), Request::ChatSettingsGet) else {
+        panic!("expected the chat settings")
+    };
+    ok(
+        f,
+        &operator(),
+        Request::ChatSettingsUpdate(ChatSettingsInput {
+            relay_url: chat.relay_url,
+            desk_token: None,
+            questions: chat.questions,
+            policy_url: chat.policy_url,
+            policy_version: chat.policy_version,
+            offline_message: chat.offline_message,
+            logo: chat.logo,
+            sms_gateway: Some(SmsGateway {
+                url: "http://127.0.0.1:9/sms?to={to}".into(),
+                method: "POST".into(),
+                headers: vec![],
+                body_template: "{text}".into(),
+                body_format: "raw".into(),
+            }),
+            sms_recipients: vec![],
+        }),
+    );
+}
+
+/// Every match for `q`, following the pages of `limit` to the end.
+pub fn search_pages(clinic: &Clinic, q: &str, limit: u32) -> Vec<ClientSummary> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let Response::ClientPage(p) = clinic
+            .handle(
+                &operator(),
+                Request::ClientSearch {
+                    query: q.into(),
+                    cursor,
+                    limit: Some(limit),
+                },
+            )
+            .unwrap()
+        else {
+            panic!("expected a page")
+        };
+        out.extend(p.items);
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
         }
     }
 }
