@@ -318,7 +318,10 @@ fn write(
                 ctx.stamp(),
                 ctx.actor.label(),
                 version,
-                search::name_key(crate::collation::clinic_order(conn)?, &c.full_name)
+                search::name_key(
+                    crate::collation::NameOrder::for_region(ctx.region.as_ref()),
+                    &c.full_name
+                )
             ],
             |r| r.get(0),
         )?;

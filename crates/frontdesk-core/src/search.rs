@@ -283,10 +283,12 @@ pub(crate) fn ensure_current(conn: &Connection) -> Result<bool> {
     if !is_stale(conn)? {
         return Ok(false);
     }
-    let order = collation::clinic_order(conn)?;
     let region: Option<String> = conn
         .query_row("SELECT phone_region FROM clinic", [], |r| r.get(0))
         .optional()?;
+    let order = region
+        .as_deref()
+        .map_or(NameOrder::Root, NameOrder::for_region);
     let region = region.map(|r| crate::validate::region(&r)).transpose()?;
     let clients: Vec<(i64, String, String, Option<String>)> = conn
         .prepare(

@@ -337,16 +337,17 @@ pub(crate) fn unrestrict(
     let seq: i64 = conn.query_row("SELECT seq FROM clients WHERE id = ?1", [client], |r| {
         r.get(0)
     })?;
+    let region: String = conn.query_row("SELECT phone_region FROM clinic", [], |r| r.get(0))?;
+    let order = crate::collation::NameOrder::for_region(&region);
+    let region = crate::validate::region(&region)?;
     conn.execute(
         "UPDATE clients SET restricted_at = NULL, name_fold = ?2, name_key = ?3 WHERE id = ?1",
         params![
             client,
             crate::search::fold(&c.fields.full_name),
-            crate::search::name_key(crate::collation::clinic_order(conn)?, &c.fields.full_name)
+            crate::search::name_key(order, &c.fields.full_name)
         ],
     )?;
-    let region: String = conn.query_row("SELECT phone_region FROM clinic", [], |r| r.get(0))?;
-    let region = crate::validate::region(&region)?;
     let phones: Vec<crate::validate::Phone> = c
         .fields
         .phones
