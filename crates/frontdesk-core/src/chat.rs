@@ -822,6 +822,7 @@ pub(crate) fn delete(conn: &Connection, ctx: &Ctx, message_id: &str) -> Result<C
         &DeskIn::Delete {
             conversation: m.conversation_id.clone(),
             id: message_id.to_owned(),
+            files: vec![],
         },
     )?;
     message(conn, message_id)
@@ -985,6 +986,8 @@ impl Clinic {
             },
             offline_message: s.offline_message,
             max_text: MAX_TEXT as u32,
+            // Until the desk sends files of its own, it takes what desks before files got.
+            max_file: frontdesk_proto::wire::DEFAULT_MAX_FILE,
             pow: true,
         })
     }

@@ -2,9 +2,13 @@
 //! encryption"): P-256 ECDH, HKDF-SHA256 to one AES-256-GCM key per conversation, a fresh nonce
 //! per message, and the conversation, message id and side bound in as associated data so the
 //! relay cannot move a ciphertext anywhere else.
+//!
+//! Files (pictures, PDFs) are sealed with the same conversation key, as raw bytes rather than
+//! base64 (they travel over HTTP, not in JSON frames), with their own associated data that ends
+//! in `|file`, so a file can't pass for a message envelope or the other way round.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hkdf::Hkdf;
@@ -20,6 +24,8 @@ use crate::Error;
 pub const HKDF_SALT: &[u8] = b"frontdesk-e2e-v1";
 pub const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
+/// What sealing adds to a file: the nonce in front and the tag at the end.
+pub const FILE_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 
 /// Which side wrote a message; part of the associated data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,7 +52,29 @@ pub struct Quote {
     pub text: String,
 }
 
+/// A file a message carries. The file itself is sealed apart (`ConversationKey::seal_file`) and
+/// uploaded to the relay under `id` before the message that names it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// A ULID made by the sender; the relay's name for the sealed file.
+    pub id: String,
+    /// The file's display name (at most 200 characters), never a path.
+    pub name: String,
+    /// The type as the sender claims it (`image/jpeg`, `image/png`, `image/webp`,
+    /// `application/pdf`). A claim only: the receiver checks the content itself before showing
+    /// or opening anything.
+    pub mime: String,
+    /// The plaintext size in bytes.
+    pub size: u64,
+}
+
+/// The largest display name of a file, in characters.
+pub const MAX_FILE_NAME_CHARS: usize = 200;
+
 /// The plaintext of one message.
+///
+/// Fields added after the first release are left out of the JSON when empty, so a message that
+/// doesn't use them encrypts to the same bytes as before (the shared vectors pin this).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Body {
     pub text: String,
@@ -63,6 +91,16 @@ pub struct Body {
     /// The staff member's display name on desk replies.
     #[serde(default)]
     pub sender: Option<String>,
+    /// Files sent with this message, each uploaded to the relay before the message was sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRef>,
+    /// Set on a desk reply that no person wrote: `after_hours` (the out-of-hours answer) or
+    /// `faq` (an answer to a common question). The widget may show such replies differently.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<String>,
+    /// Set on a visitor message that asks for a person rather than an automatic answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handoff: bool,
 }
 
 /// The desk's long-term key pair. The secret is kept in the clinic's encrypted database.
@@ -231,6 +269,68 @@ impl ConversationKey {
         let plain = self.open_raw(id, from, envelope)?;
         serde_json::from_slice(&plain).map_err(|e| Error::BadBody(e.to_string()))
     }
+
+    /// A file's associated data: the message form plus `|file`, so a sealed file can't be
+    /// taken for an envelope of a message with the same id, nor the other way round.
+    fn file_aad(&self, file_id: &str, from: Side) -> Vec<u8> {
+        format!("{}|{}|{}|file", self.conversation, file_id, from.as_str()).into_bytes()
+    }
+
+    /// Encrypts a file with a fresh random nonce: `nonce(12) || ciphertext-with-tag`, raw bytes.
+    pub fn seal_file(&self, file_id: &str, from: Side, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        self.seal_file_raw(file_id, from, plain, &nonce)
+    }
+
+    /// Encrypts a file with a given nonce. Only the test vectors choose their nonce.
+    pub fn seal_file_raw(
+        &self,
+        file_id: &str,
+        from: Side,
+        plain: &[u8],
+        nonce: &[u8; NONCE_LEN],
+    ) -> Vec<u8> {
+        let cipher = Aes256Gcm::new_from_slice(self.key.as_ref()).expect("32-byte key");
+        let aad = self.file_aad(file_id, from);
+        // In place, so a 10 MB picture is held once, not three times.
+        let mut out = Vec::with_capacity(plain.len() + FILE_OVERHEAD);
+        out.extend_from_slice(nonce);
+        out.extend_from_slice(plain);
+        // AES-GCM fails only past 64 GiB of plaintext, far beyond any file limit here.
+        let tag = cipher
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), &aad, &mut out[NONCE_LEN..])
+            .expect("AES-GCM encryption of a bounded file cannot fail");
+        out.extend_from_slice(&tag);
+        out
+    }
+
+    /// Decrypts a sealed file. A wrong key, conversation, file id or side, and any changed
+    /// byte, all give `Error::Decrypt`; input shorter than a nonce and a tag `Error::BadFile`.
+    pub fn open_file(
+        &self,
+        file_id: &str,
+        from: Side,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        if sealed.len() < FILE_OVERHEAD {
+            return Err(Error::BadFile);
+        }
+        let cipher = Aes256Gcm::new_from_slice(self.key.as_ref()).expect("32-byte key");
+        let aad = self.file_aad(file_id, from);
+        let (nonce, rest) = sealed.split_at(NONCE_LEN);
+        let (ct, tag) = rest.split_at(rest.len() - TAG_LEN);
+        let mut plain = Zeroizing::new(ct.to_vec());
+        cipher
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
+                &aad,
+                &mut plain,
+                Tag::from_slice(tag),
+            )
+            .map_err(|_| Error::Decrypt)?;
+        Ok(plain)
+    }
 }
 
 /// A visitor's side, for tests and the load generator (the real visitor is the widget).
@@ -267,4 +367,9 @@ impl VisitorKey {
 pub fn max_envelope_len(max_text: usize) -> usize {
     let plain = max_text * 2 + 4096;
     (plain + NONCE_LEN + TAG_LEN).div_ceil(3) * 4
+}
+
+/// The largest sealed file a file of at most `max_plain` bytes gives: the nonce and tag more.
+pub fn max_sealed_file_len(max_plain: usize) -> usize {
+    max_plain + FILE_OVERHEAD
 }

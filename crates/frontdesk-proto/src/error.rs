@@ -23,10 +23,12 @@ pub enum ErrorCode {
     BadRequest,
     Timeout,
     Internal,
+    Conflict,
+    UnknownFile,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::BadJson,
         ErrorCode::BadUtf8,
         ErrorCode::TooLarge,
@@ -44,6 +46,8 @@ impl ErrorCode {
         ErrorCode::BadRequest,
         ErrorCode::Timeout,
         ErrorCode::Internal,
+        ErrorCode::Conflict,
+        ErrorCode::UnknownFile,
     ];
 
     /// The code as written on the wire, e.g. `relay.too_large`.
@@ -66,6 +70,8 @@ impl ErrorCode {
             ErrorCode::BadRequest => "relay.bad_request",
             ErrorCode::Timeout => "relay.timeout",
             ErrorCode::Internal => "relay.internal",
+            ErrorCode::Conflict => "relay.conflict",
+            ErrorCode::UnknownFile => "relay.unknown_file",
         }
     }
 
@@ -86,6 +92,8 @@ pub enum Error {
     Decrypt,
     #[error("the decrypted message is not a valid message body: {0}")]
     BadBody(String),
+    #[error("the sealed file is shorter than a nonce and a tag")]
+    BadFile,
 }
 
 impl From<ErrorCode> for &'static str {

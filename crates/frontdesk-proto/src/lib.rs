@@ -9,5 +9,5 @@ mod error;
 pub mod ids;
 pub mod wire;
 
-pub use crypto::{Body, DeskKey, Quote, Side};
+pub use crypto::{Body, DeskKey, FileRef, Quote, Side};
 pub use error::{Error, ErrorCode};

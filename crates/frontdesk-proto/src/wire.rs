@@ -4,9 +4,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
 
+/// The most plaintext bytes per file a site takes when its desk's config doesn't say (10 MiB):
+/// what desks that predate files get.
+pub const DEFAULT_MAX_FILE: u64 = 10 * 1024 * 1024;
+
+fn default_max_file() -> u64 {
+    DEFAULT_MAX_FILE
+}
+
 /// What the desk publishes and the relay serves at `/v1/sites/{site}/config` (plus `site` and
 /// `online`, which the relay adds).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SiteConfig {
     pub clinic: String,
@@ -27,7 +35,32 @@ pub struct SiteConfig {
     pub offline_message: Option<String>,
     /// The most UTF-8 bytes of text one message may carry.
     pub max_text: u32,
+    /// The most plaintext bytes of one file the clinic takes. The relay serves the smaller of
+    /// this and its own cap, and refuses larger uploads.
+    #[serde(default = "default_max_file")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub max_file: u64,
     pub pow: bool,
+}
+
+impl Default for SiteConfig {
+    fn default() -> SiteConfig {
+        SiteConfig {
+            clinic: String::new(),
+            logo: None,
+            desk_key: String::new(),
+            time_zone: String::new(),
+            openings: vec![],
+            staff: vec![],
+            questions: vec![],
+            policy: Policy::default(),
+            offline_message: None,
+            max_text: 0,
+            // The same as an absent field, so a default config means what an old one does.
+            max_file: DEFAULT_MAX_FILE,
+            pow: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,9 +192,14 @@ pub enum DeskIn {
         id: String,
         body: String,
     },
+    /// Deletes one of the desk's replies. `files` names the files that reply carried (the relay
+    /// can't read the reply to find them); the relay deletes those of the desk's uploads in
+    /// this conversation along with the reply's ciphertext.
     Delete {
         conversation: String,
         id: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<String>,
     },
     Forget {
         conversation: String,

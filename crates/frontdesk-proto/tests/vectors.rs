@@ -2,7 +2,7 @@
 //! TypeScript and Rust sides provably agree on every byte. Regenerate with
 //! `FRONTDESK_WRITE_VECTORS=1 cargo test -p frontdesk-proto --test vectors`.
 
-use frontdesk_proto::crypto::{self, Body, Quote, Side, NONCE_LEN};
+use frontdesk_proto::crypto::{self, Body, FileRef, Quote, Side, NONCE_LEN};
 use frontdesk_proto::Error;
 use p256::SecretKey;
 use serde_json::{json, Value};
@@ -44,6 +44,38 @@ fn generate() -> Value {
         let desk = secret(d);
         let visitor = secret(v);
         let key = crypto::conversation_key(&visitor, &desk.public_key(), conv).unwrap();
+        // One small file per case: a picture from the visitor, a PDF from the desk.
+        let file = if n == 0 {
+            let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+            png.extend_from_slice(b"\0\0\0\rIHDR a small test picture");
+            (
+                "01JD0000000000000000000030",
+                Side::Visitor,
+                png,
+                FileRef {
+                    id: "01JD0000000000000000000030".into(),
+                    name: "x-ray (1).png".into(),
+                    mime: "image/png".into(),
+                    size: 0,
+                },
+            )
+        } else {
+            (
+                "01JD0000000000000000000031",
+                Side::Desk,
+                "%PDF-1.4\n% تعليمات ما قبل الزيارة\n%%EOF\n"
+                    .as_bytes()
+                    .to_vec(),
+                FileRef {
+                    id: "01JD0000000000000000000031".into(),
+                    name: "تعليمات.pdf".into(),
+                    mime: "application/pdf".into(),
+                    size: 0,
+                },
+            )
+        };
+        let (file_id, file_side, file_plain, mut file_ref) = file;
+        file_ref.size = file_plain.len() as u64;
         let bodies: Vec<(String, Side, Body)> = if n == 0 {
             let mut answers = serde_json::Map::new();
             answers.insert("name".into(), json!("Sok Dara"));
@@ -67,6 +99,16 @@ fn generate() -> Value {
                     Body {
                         text: "Yes, Friday 10:00 is free.".into(),
                         sender: Some("Dara".into()),
+                        ..Body::default()
+                    },
+                ),
+                (
+                    "01JD0000000000000000000012".into(),
+                    Side::Visitor,
+                    Body {
+                        text: "Here is my x-ray; can a person look at it?".into(),
+                        files: vec![file_ref.clone()],
+                        handoff: true,
                         ..Body::default()
                     },
                 ),
@@ -95,6 +137,16 @@ fn generate() -> Value {
                         ..Body::default()
                     },
                 ),
+                (
+                    "01JD0000000000000000000022".into(),
+                    Side::Desk,
+                    Body {
+                        text: "التعليمات مرفقة".into(),
+                        files: vec![file_ref.clone()],
+                        auto: Some("faq".into()),
+                        ..Body::default()
+                    },
+                ),
             ]
         };
         let messages: Vec<Value> = bodies
@@ -108,6 +160,11 @@ fn generate() -> Value {
                        "plaintext": plaintext, "envelope": envelope})
             })
             .collect();
+        let file_nonce = nonce((n * 10 + 5) as u8);
+        let sealed = key.seal_file_raw(file_id, file_side, &file_plain, &file_nonce);
+        let files = vec![json!({"id": file_id, "from": file_side.as_str(),
+            "nonce_hex": hex::encode(file_nonce), "plaintext_hex": hex::encode(&file_plain),
+            "sealed_hex": hex::encode(&sealed)})];
         let jwk = |k: &SecretKey| serde_json::from_str::<Value>(&k.to_jwk_string()).unwrap();
         out.push(json!({
             "name": name,
@@ -119,6 +176,7 @@ fn generate() -> Value {
             "shared_secret_hex": hex::encode(crypto::shared_secret(&visitor, &desk.public_key())),
             "conversation_key_hex": hex::encode(key.bytes()),
             "messages": messages,
+            "files": files,
         }));
     }
     json!({"salt": "frontdesk-e2e-v1", "cases": out})
@@ -190,6 +248,39 @@ fn both_sides_open_every_vector_and_reject_moved_or_tampered_ones() {
             assert_eq!(
                 desk_side.open(id, from, "AAAA").unwrap_err(),
                 Error::BadEnvelope
+            );
+        }
+        for f in case["files"].as_array().unwrap() {
+            let id = f["id"].as_str().unwrap();
+            let from = if f["from"] == "desk" {
+                Side::Desk
+            } else {
+                Side::Visitor
+            };
+            let sealed = hex::decode(f["sealed_hex"].as_str().unwrap()).unwrap();
+            let plain = hex::decode(f["plaintext_hex"].as_str().unwrap()).unwrap();
+            assert_eq!(sealed.len(), crypto::max_sealed_file_len(plain.len()));
+            assert_eq!(*desk_side.open_file(id, from, &sealed).unwrap(), plain);
+            let other = if from == Side::Desk {
+                Side::Visitor
+            } else {
+                Side::Desk
+            };
+            assert_eq!(
+                desk_side.open_file(id, other, &sealed).unwrap_err(),
+                Error::Decrypt
+            );
+            assert_eq!(
+                desk_side
+                    .open_file("01JD00000000000000000000ZZ", from, &sealed)
+                    .unwrap_err(),
+                Error::Decrypt
+            );
+            let mut tampered = sealed.clone();
+            tampered[NONCE_LEN] ^= 1;
+            assert_eq!(
+                desk_side.open_file(id, from, &tampered).unwrap_err(),
+                Error::Decrypt
             );
         }
         let other_conv = desk

@@ -15,6 +15,8 @@ use crate::store::{Entry, Kind, Site, Write};
 use crate::Relay;
 
 const BATCH: u32 = 500;
+/// More files than one reply can sensibly carry; keeps one frame's work bounded.
+const MAX_FILES_PER_DELETE: usize = 100;
 
 pub async fn run(relay: Arc<Relay>, site: Site, mut ws: WebSocket) {
     let max_frame = relay.settings.max_frame() * 4 + 1_048_576;
@@ -138,15 +140,26 @@ async fn handle(relay: &Relay, site: &str, frame: DeskIn) -> Option<DeskOut> {
             .await;
             Some(stored(r, id))
         }
-        DeskIn::Delete { conversation, id } => {
+        DeskIn::Delete {
+            conversation,
+            id,
+            files,
+        } => {
             let r = async {
                 check(&conversation, &id)?;
+                if files.len() > MAX_FILES_PER_DELETE || !files.iter().all(|f| ids::is_ulid(f)) {
+                    return Err(Error::refused(
+                        ErrorCode::BadRequest,
+                        format!("files must be at most {MAX_FILES_PER_DELETE} ULIDs"),
+                    ));
+                }
                 relay
                     .store
                     .write(Write::Delete {
                         site,
                         conversation,
                         id: id.clone(),
+                        files,
                     })
                     .await
             }

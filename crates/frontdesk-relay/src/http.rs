@@ -1,11 +1,12 @@
-//! The HTTP side: routes, the widget file, site config, challenges and the two socket upgrades.
+//! The HTTP side: routes, the widget file, site config, challenges, the two socket upgrades,
+//! and the file endpoints (their handlers are in `attachments.rs`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,19 +15,32 @@ use frontdesk_proto::{ids, ErrorCode};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::error::Error;
-use crate::{desk, visitor, Relay};
+use crate::store::Site;
+use crate::{attachments, desk, visitor, Relay};
 
 const WIDGET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/widget.js"));
 const DEMO: &str = include_str!(concat!(env!("OUT_DIR"), "/demo.html"));
 
 pub fn router(relay: Arc<Relay>) -> Router {
+    // What the widget calls from the clinic's pages, another origin. Any origin: the site id is
+    // public and the files need the conversation secret, which only the visitor's browser has.
     let public = Router::new()
         .route("/v1/sites/{site}/config", get(config))
         .route("/v1/sites/{site}/challenge", get(challenge))
+        .route(
+            "/v1/sites/{site}/files/{conversation}/{file}",
+            get(attachments::visitor_get).put(attachments::visitor_put),
+        )
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([axum::http::Method::GET]),
+                .allow_methods([Method::GET, Method::PUT])
+                .allow_headers([
+                    HeaderName::from_static(attachments::SECRET_HEADER),
+                    header::CONTENT_TYPE,
+                ])
+                .expose_headers([header::RETRY_AFTER])
+                .max_age(std::time::Duration::from_secs(600)),
         );
     Router::new()
         .route("/healthz", get(healthz))
@@ -34,6 +48,10 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/demo", get(demo))
         .route("/v1/sites/{site}/visitor", get(visitor_socket))
         .route("/v1/desk", get(desk_socket))
+        .route(
+            "/v1/desk/files/{conversation}/{file}",
+            get(attachments::desk_get).put(attachments::desk_put),
+        )
         .merge(public)
         .with_state(relay)
 }
@@ -108,7 +126,7 @@ async fn demo(State(relay): State<Arc<Relay>>, headers: HeaderMap) -> Response {
         .into_response()
 }
 
-fn known_site(relay: &Relay, site: &str) -> Result<crate::store::Site, Refusal> {
+pub(crate) fn known_site(relay: &Relay, site: &str) -> Result<Site, Refusal> {
     if !ids::is_site_id(site) {
         return Err(refuse(
             StatusCode::NOT_FOUND,
@@ -153,8 +171,9 @@ async fn config(State(relay): State<Arc<Relay>>, Path(site): Path<String>) -> Re
     };
     value["site"] = site.id.clone().into();
     value["online"] = online(&relay, &site).into();
-    // The desk's own limit can't exceed what the relay accepts.
+    // The desk's own limits can't exceed what the relay accepts.
     value["max_text"] = relay.settings.max_text.into();
+    value["max_file"] = attachments::max_plain(&relay, &site).into();
     value["pow"] = true.into();
     (
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -179,7 +198,7 @@ async fn challenge(State(relay): State<Arc<Relay>>, Path(site): Path<String>) ->
 
 /// The visitor's address: the socket's, or the first `X-Forwarded-For` hop when the operator
 /// says a proxy of theirs is in front.
-fn client_ip(relay: &Relay, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+pub(crate) fn client_ip(relay: &Relay, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     if relay.settings.trust_forwarded {
         if let Some(ip) = headers
             .get("x-forwarded-for")
@@ -216,43 +235,44 @@ async fn visitor_socket(
         .on_upgrade(move |socket| visitor::run(relay, site.id, ip, socket))
 }
 
-async fn desk_socket(
-    State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let ip = peer.ip();
-    let bad = || {
-        refuse(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::BadToken,
-            "the desk token is missing or wrong",
-        )
-        .into_response()
-    };
+/// The site whose desk token the request carries (`Authorization: Bearer …`). Wrong tokens are
+/// counted per address, so guessing is slow.
+pub(crate) fn desk_site(relay: &Relay, ip: IpAddr, headers: &HeaderMap) -> Result<Site, Refusal> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim);
     let site = match token {
-        Some(t) => match relay.store.site_by_token(t) {
-            Ok(s) => s,
-            Err(e) => return internal(e).into_response(),
-        },
+        Some(t) => relay.store.site_by_token(t).map_err(internal)?,
         None => None,
     };
-    let Some(site) = site else {
+    site.ok_or_else(|| {
         if relay.bad_tokens.check_key(&ip).is_err() {
-            return refuse(
+            refuse(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::RateLimited,
                 "too many wrong desk tokens from this address; wait a minute",
             )
-            .into_response();
+        } else {
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::BadToken,
+                "the desk token is missing or wrong",
+            )
         }
-        return bad();
+    })
+}
+
+async fn desk_socket(
+    State(relay): State<Arc<Relay>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let site = match desk_site(&relay, peer.ip(), &headers) {
+        Ok(s) => s,
+        Err(r) => return r.into_response(),
     };
     let hard_limit = relay.settings.max_frame() * 4 + 1_048_576;
     ws.max_message_size(hard_limit)

@@ -8,6 +8,7 @@
 //!
 //! It depends on `frontdesk-proto` only, never on the core: it knows nothing of clinic data.
 
+mod attachments;
 mod desk;
 mod error;
 mod files;
@@ -40,11 +41,24 @@ pub struct Relay {
     new_conversations: DefaultKeyedRateLimiter<IpAddr>,
     messages: DefaultKeyedRateLimiter<String>,
     bad_tokens: DefaultKeyedRateLimiter<IpAddr>,
+    /// File uploads per `site/conversation`, by count and by bytes, and visitors' per address.
+    file_uploads: DefaultKeyedRateLimiter<String>,
+    file_bytes: DefaultKeyedRateLimiter<String>,
+    file_ips: DefaultKeyedRateLimiter<IpAddr>,
     demo_site: std::sync::RwLock<Option<String>>,
 }
 
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least 1"))
+}
+
+/// `n` cells a day, all of which may be used at once, refilled evenly over the day.
+fn per_day(n: u64) -> Quota {
+    // Settings::validate keeps n between the largest file and u32::MAX.
+    let n = NonZeroU32::new(n.clamp(1, u64::from(u32::MAX)) as u32).expect("at least 1");
+    Quota::with_period(std::time::Duration::from_secs(86_400) / n.get())
+        .expect("a day over at most u32::MAX cells is still over 0 ns")
+        .allow_burst(n)
 }
 
 /// Opens (or creates) the relay's data directory.
@@ -63,6 +77,9 @@ pub fn open(dir: &Path, settings: Settings) -> Result<Arc<Relay>> {
         )),
         messages: RateLimiter::keyed(per_minute(settings.messages_per_conversation_per_minute)),
         bad_tokens: RateLimiter::keyed(per_minute(10)),
+        file_uploads: RateLimiter::keyed(per_minute(settings.files_per_conversation_per_minute)),
+        file_bytes: RateLimiter::keyed(per_day(settings.file_bytes_per_conversation_per_day)),
+        file_ips: RateLimiter::keyed(per_minute(settings.file_uploads_per_ip_per_minute)),
         demo_site: std::sync::RwLock::new(settings.demo_site.clone()),
         settings,
     }))
@@ -109,14 +126,17 @@ impl Relay {
         self.store.path()
     }
 
-    /// Deletes conversations idle past the retention period and forgets stale rate-limit
-    /// state. Runs hourly while serving.
+    /// Deletes conversations idle past the retention period, with their files (those no
+    /// message named too), and forgets stale rate-limit state. Runs hourly while serving.
     pub async fn retention(&self) -> Result<()> {
         let before = store::now_ms() - i64::from(self.settings.retention_days) * 86_400_000;
         self.store.write(store::Write::Retention { before }).await?;
         self.new_conversations.retain_recent();
         self.messages.retain_recent();
         self.bad_tokens.retain_recent();
+        self.file_uploads.retain_recent();
+        self.file_bytes.retain_recent();
+        self.file_ips.retain_recent();
         Ok(())
     }
 }

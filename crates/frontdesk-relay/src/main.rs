@@ -29,7 +29,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve visitors and desks.
-    Serve(Serve),
+    // Boxed: its many flags would make every `Command` as large as itself.
+    Serve(Box<Serve>),
     /// Sites: pair a clinic website with its desk.
     Site {
         #[command(subcommand)]
@@ -67,6 +68,15 @@ struct Serve {
     first_frame_timeout_secs: Option<u64>,
     #[arg(long)]
     header_timeout_secs: Option<u64>,
+    /// The most plaintext bytes of one chat file (a site's desk may set less).
+    #[arg(long)]
+    max_file_bytes: Option<u64>,
+    #[arg(long)]
+    files_per_conversation_per_minute: Option<u32>,
+    #[arg(long)]
+    file_bytes_per_conversation_per_day: Option<u64>,
+    #[arg(long)]
+    file_uploads_per_ip_per_minute: Option<u32>,
     /// Take visitor addresses from X-Forwarded-For (only behind your own proxy).
     #[arg(long)]
     trust_forwarded: bool,
@@ -116,7 +126,7 @@ fn run(cli: Cli) -> frontdesk_relay::Result<()> {
     let file = FileConfig::load(&file_path, must_exist)?;
     match cli.command {
         Command::Site { cmd } => site(&cli.data, &file, cmd),
-        Command::Serve(args) => serve(&cli.data, &file, args),
+        Command::Serve(args) => serve(&cli.data, &file, *args),
     }
 }
 
@@ -180,6 +190,19 @@ fn serve(data: &std::path::Path, file: &FileConfig, a: Serve) -> frontdesk_relay
         &mut settings.messages_per_conversation_per_minute,
     );
     set(a.retention_days, &mut settings.retention_days);
+    set(a.max_file_bytes, &mut settings.max_file_bytes);
+    set(
+        a.files_per_conversation_per_minute,
+        &mut settings.files_per_conversation_per_minute,
+    );
+    set(
+        a.file_bytes_per_conversation_per_day,
+        &mut settings.file_bytes_per_conversation_per_day,
+    );
+    set(
+        a.file_uploads_per_ip_per_minute,
+        &mut settings.file_uploads_per_ip_per_minute,
+    );
     if let Some(s) = a.first_frame_timeout_secs {
         settings.first_frame_timeout = std::time::Duration::from_secs(s);
     }

@@ -9,6 +9,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
+/// The highest `max_file_bytes` an operator may set.
+const MAX_FILE_CAP: u64 = 1 << 30;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The most UTF-8 bytes of text in one message (the relay checks the envelope size that
@@ -30,6 +33,14 @@ pub struct Settings {
     pub trust_forwarded: bool,
     /// Serve a demo web page at `/demo` that embeds the widget for this site.
     pub demo_site: Option<String>,
+    /// The relay's own cap on one file's plaintext bytes, whatever a desk's config says.
+    pub max_file_bytes: u64,
+    /// File uploads per conversation and minute (both sides together).
+    pub files_per_conversation_per_minute: u32,
+    /// Sealed bytes uploaded per conversation and day (both sides together).
+    pub file_bytes_per_conversation_per_day: u64,
+    /// Visitor file uploads per IP address and minute, over all conversations.
+    pub file_uploads_per_ip_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -45,6 +56,10 @@ impl Default for Settings {
             header_timeout: Duration::from_secs(10),
             trust_forwarded: false,
             demo_site: None,
+            max_file_bytes: 25 * 1024 * 1024,
+            files_per_conversation_per_minute: 10,
+            file_bytes_per_conversation_per_day: 100 * 1024 * 1024,
+            file_uploads_per_ip_per_minute: 30,
         }
     }
 }
@@ -67,6 +82,10 @@ pub struct FileConfig {
     pub first_frame_timeout_secs: Option<u64>,
     pub header_timeout_secs: Option<u64>,
     pub trust_forwarded: Option<bool>,
+    pub max_file_bytes: Option<u64>,
+    pub files_per_conversation_per_minute: Option<u32>,
+    pub file_bytes_per_conversation_per_day: Option<u64>,
+    pub file_uploads_per_ip_per_minute: Option<u32>,
 }
 
 impl FileConfig {
@@ -110,6 +129,18 @@ impl FileConfig {
         if let Some(v) = self.trust_forwarded {
             s.trust_forwarded = v;
         }
+        if let Some(v) = self.max_file_bytes {
+            s.max_file_bytes = v;
+        }
+        if let Some(v) = self.files_per_conversation_per_minute {
+            s.files_per_conversation_per_minute = v;
+        }
+        if let Some(v) = self.file_bytes_per_conversation_per_day {
+            s.file_bytes_per_conversation_per_day = v;
+        }
+        if let Some(v) = self.file_uploads_per_ip_per_minute {
+            s.file_uploads_per_ip_per_minute = v;
+        }
         d(self.first_frame_timeout_secs, &mut s.first_frame_timeout);
         d(self.header_timeout_secs, &mut s.header_timeout);
     }
@@ -123,13 +154,35 @@ impl Settings {
         }
         if self.new_conversations_per_ip_per_minute == 0
             || self.messages_per_conversation_per_minute == 0
+            || self.files_per_conversation_per_minute == 0
+            || self.file_uploads_per_ip_per_minute == 0
         {
             return bad("rate limits must be at least 1 per minute");
         }
         if self.retention_days == 0 {
             return bad("retention-days must be at least 1");
         }
+        // Files are held in memory while they are checked and stored: 1 GiB is far past any
+        // picture or PDF a clinic chat needs.
+        if !(1..=MAX_FILE_CAP).contains(&self.max_file_bytes) {
+            return bad("max-file-bytes must be between 1 and 1073741824");
+        }
+        // The day's budget must hold at least one file of the largest size, and fit the rate
+        // limiter's 32-bit counter.
+        if self.file_bytes_per_conversation_per_day < self.max_sealed_file() as u64
+            || self.file_bytes_per_conversation_per_day > u64::from(u32::MAX)
+        {
+            return bad(
+                "file-bytes-per-conversation-per-day must be at least max-file-bytes (plus 28) \
+                 and at most 4294967295",
+            );
+        }
         Ok(())
+    }
+
+    /// The largest sealed file the relay takes from anyone (a site may take less).
+    pub fn max_sealed_file(&self) -> usize {
+        frontdesk_proto::crypto::max_sealed_file_len(self.max_file_bytes as usize)
     }
 
     pub fn max_envelope(&self) -> usize {

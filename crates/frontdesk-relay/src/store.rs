@@ -1,5 +1,6 @@
-//! The relay's own small SQLite store: sites, conversations (hashes and public keys only) and
-//! the per-site log of entries (ciphertext plus the metadata PRIVACY.md lists).
+//! The relay's own small SQLite store: sites, conversations (hashes and public keys only),
+//! the per-site log of entries (ciphertext plus the metadata PRIVACY.md lists) and sealed files
+//! (ciphertext, its size and hash, who uploaded it and when).
 //!
 //! One writer thread owns the write connection and commits in groups: everything that queued up
 //! while the previous commit was syncing goes into the next transaction. Each caller is answered
@@ -51,6 +52,21 @@ CREATE TABLE IF NOT EXISTS entries (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS entries_by_id ON entries(site, id, kind) WHERE id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS entries_by_conversation ON entries(site, conversation, seq);
+-- Sealed chat files, one row each. A rowid table rather than WITHOUT ROWID: rows run to
+-- megabytes, and SQLite keeps a rowid table's large values in overflow pages, out of the way of
+-- the key lookups. The blob comes last so reading the other columns never touches it.
+-- side: visitor | desk (who uploaded it).
+CREATE TABLE IF NOT EXISTS files (
+    site TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS files_by_id ON files(site, conversation, id);
 CREATE TABLE IF NOT EXISTS pow_used (
     signature TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
@@ -138,6 +154,26 @@ pub struct NewConversation {
     pub pow: Option<(String, i64)>,
 }
 
+/// A sealed file to store, already checked for size and authorization.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub site: String,
+    pub conversation: String,
+    pub id: String,
+    pub side: Side,
+    /// Hex SHA-256 of `data`: how a repeated upload is told from a different one.
+    pub sha256: String,
+    pub data: Vec<u8>,
+}
+
+/// What the store knows of a file without reading its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    pub side: Side,
+    pub size: u64,
+    pub sha256: String,
+}
+
 pub enum Write {
     Start(NewConversation),
     Message {
@@ -157,11 +193,15 @@ pub enum Write {
         id: String,
         body: String,
     },
+    /// Deletes a desk reply's ciphertext, and the desk's files it names.
     Delete {
         site: String,
         conversation: String,
         id: String,
+        files: Vec<String>,
     },
+    /// Stores a sealed file; a repeat with the same bytes is a no-op, with other bytes refused.
+    File(NewFile),
     Forget {
         site: String,
         conversation: String,
@@ -209,6 +249,9 @@ fn open(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Deleted ciphertext is overwritten, not left in free pages.
     conn.pragma_update(None, "secure_delete", "ON")?;
+    // A burst of large files makes a large WAL; past a checkpoint it is cut back to this
+    // rather than kept at its largest size on disk.
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     Ok(conn)
 }
 
@@ -277,6 +320,7 @@ impl Store {
 
     pub fn remove_site(&self, id: &str) -> Result<bool> {
         self.read(|c| {
+            c.execute("DELETE FROM files WHERE site = ?1", [id])?;
             c.execute("DELETE FROM entries WHERE site = ?1", [id])?;
             Ok(c.execute("DELETE FROM sites WHERE id = ?1", [id])? > 0)
         })
@@ -352,6 +396,22 @@ impl Store {
         })
     }
 
+    /// A file's side, size and hash, without its bytes.
+    pub fn file_meta(&self, site: &str, conversation: &str, id: &str) -> Result<Option<FileMeta>> {
+        self.read(|c| file_meta(c, site, conversation, id))
+    }
+
+    /// A file's sealed bytes. Megabytes: call it off the async threads.
+    pub fn file_data(&self, site: &str, conversation: &str, id: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT data FROM files WHERE site = ?1 AND conversation = ?2 AND id = ?3",
+            )?
+            .query_row([site, conversation, id], |r| r.get(0))
+            .optional()
+        })
+    }
+
     pub fn pow_used(&self, signature: &str) -> Result<bool> {
         self.read(|c| {
             c.query_row(
@@ -363,6 +423,29 @@ impl Store {
             .map(|o| o.is_some())
         })
     }
+}
+
+fn file_meta(
+    c: &Connection,
+    site: &str,
+    conversation: &str,
+    id: &str,
+) -> rusqlite::Result<Option<FileMeta>> {
+    c.prepare_cached(
+        "SELECT side, size, sha256 FROM files WHERE site = ?1 AND conversation = ?2 AND id = ?3",
+    )?
+    .query_row([site, conversation, id], |r| {
+        Ok(FileMeta {
+            side: if r.get::<_, String>(0)? == "desk" {
+                Side::Desk
+            } else {
+                Side::Visitor
+            },
+            size: r.get::<_, i64>(1)? as u64,
+            sha256: r.get(2)?,
+        })
+    })
+    .optional()
 }
 
 fn site_row(r: &rusqlite::Row) -> rusqlite::Result<Site> {
@@ -589,6 +672,13 @@ fn conversation_exists(tx: &Connection, site: &str, conversation: &str) -> rusql
         .exists([site, conversation])
 }
 
+fn file_conflict() -> Error {
+    Error::refused(
+        ErrorCode::Conflict,
+        "a different file was uploaded under this id already",
+    )
+}
+
 fn unknown_conversation() -> Error {
     Error::refused(
         ErrorCode::UnknownConversation,
@@ -689,6 +779,7 @@ fn apply(tx: &Connection, w: &Write, at: i64, erases: &mut bool) -> Result<Optio
             site,
             conversation,
             id,
+            files,
         } => {
             if let Some(s) = existing(tx, site, id, Kind::Deleted)? {
                 return Ok(Some(s));
@@ -708,6 +799,14 @@ fn apply(tx: &Connection, w: &Write, at: i64, erases: &mut bool) -> Result<Optio
                     "the desk can delete only its own replies in this conversation",
                 ));
             }
+            // Only the desk's own uploads: a reply can't take a visitor's file with it.
+            let mut del = tx.prepare_cached(
+                "DELETE FROM files
+                  WHERE site = ?1 AND conversation = ?2 AND id = ?3 AND side = 'desk'",
+            )?;
+            for file in files {
+                del.execute([site, conversation, file])?;
+            }
             let entry = NewEntry {
                 id: Some(id),
                 ..NewEntry::new(conversation, Kind::Deleted)
@@ -715,7 +814,40 @@ fn apply(tx: &Connection, w: &Write, at: i64, erases: &mut bool) -> Result<Optio
             let s = insert(tx, site, entry, at)?;
             Ok(Some(s))
         }
+        Write::File(f) => {
+            match file_meta(tx, &f.site, &f.conversation, &f.id)? {
+                Some(m) if m.sha256 == f.sha256 && m.side == f.side => return Ok(None),
+                Some(_) => return Err(file_conflict()),
+                None => {}
+            }
+            if !conversation_exists(tx, &f.site, &f.conversation)? {
+                return Err(unknown_conversation());
+            }
+            tx.prepare_cached(
+                "INSERT INTO files(site, conversation, id, side, size, sha256, created_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                f.site,
+                f.conversation,
+                f.id,
+                f.side.as_str(),
+                f.data.len() as i64,
+                f.sha256,
+                at,
+                f.data
+            ])?;
+            // An upload is activity: the retention clock restarts, so a file isn't swept in
+            // the moment between its upload and the message that names it.
+            tx.prepare_cached("UPDATE conversations SET last_at = ?3 WHERE site = ?1 AND id = ?2")?
+                .execute(params![f.site, f.conversation, at])?;
+            Ok(None)
+        }
         Write::Forget { site, conversation } => {
+            tx.execute(
+                "DELETE FROM files WHERE site = ?1 AND conversation = ?2",
+                [site, conversation],
+            )?;
             tx.execute(
                 "DELETE FROM entries WHERE site = ?1 AND conversation = ?2",
                 [site, conversation],
@@ -753,6 +885,12 @@ fn apply(tx: &Connection, w: &Write, at: i64, erases: &mut bool) -> Result<Optio
             Ok(None)
         }
         Write::Retention { before } => {
+            // Files go with their conversation, including uploads no message ever named.
+            tx.execute(
+                "DELETE FROM files WHERE (site, conversation) IN
+                   (SELECT site, id FROM conversations WHERE last_at < ?1)",
+                [before],
+            )?;
             tx.execute(
                 "DELETE FROM entries WHERE (site, conversation) IN
                    (SELECT site, id FROM conversations WHERE last_at < ?1)",
@@ -832,6 +970,84 @@ mod tests {
             .unwrap()
             .is_empty());
         assert!(store.conversation_secret(&site, "C2").unwrap().is_none());
+    }
+
+    fn file(site: &str, conversation: &str, id: &str, side: Side, data: &[u8]) -> Write {
+        Write::File(NewFile {
+            site: site.into(),
+            conversation: conversation.into(),
+            id: id.into(),
+            side,
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(data)),
+            data: data.to_vec(),
+        })
+    }
+
+    #[tokio::test]
+    async fn files_are_stored_once_and_go_with_their_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Box::new(|_| {})).unwrap();
+        let (site, _) = store.add_site("Clinic").unwrap();
+        let code = |r: Result<Option<Stored>>| r.unwrap_err().code();
+        assert_eq!(
+            code(
+                store
+                    .write(file(&site, "C1", "F1", Side::Visitor, b"x"))
+                    .await
+            ),
+            ErrorCode::UnknownConversation
+        );
+        store.write(start(&site, "C1", "M1")).await.unwrap();
+        store.write(start(&site, "C2", "M2")).await.unwrap();
+        for w in [
+            file(&site, "C1", "F1", Side::Visitor, b"sealed one"),
+            file(&site, "C1", "F1", Side::Visitor, b"sealed one"),
+            file(&site, "C1", "F2", Side::Desk, b"sealed two"),
+            file(&site, "C2", "F1", Side::Visitor, b"another conversation"),
+        ] {
+            assert_eq!(store.write(w).await.unwrap(), None);
+        }
+        assert_eq!(
+            code(
+                store
+                    .write(file(&site, "C1", "F1", Side::Visitor, b"other bytes"))
+                    .await
+            ),
+            ErrorCode::Conflict
+        );
+        assert_eq!(
+            code(
+                store
+                    .write(file(&site, "C1", "F1", Side::Desk, b"sealed one"))
+                    .await
+            ),
+            ErrorCode::Conflict,
+            "the other side can't claim it"
+        );
+        let meta = store.file_meta(&site, "C1", "F1").unwrap().unwrap();
+        assert_eq!((meta.side, meta.size), (Side::Visitor, 10));
+        assert_eq!(
+            store.file_data(&site, "C1", "F1").unwrap().unwrap(),
+            b"sealed one"
+        );
+
+        store
+            .write(Write::Forget {
+                site: site.clone(),
+                conversation: "C1".into(),
+            })
+            .await
+            .unwrap();
+        assert!(store.file_data(&site, "C1", "F1").unwrap().is_none());
+        assert!(store.file_meta(&site, "C1", "F2").unwrap().is_none());
+        assert!(store.file_data(&site, "C2", "F1").unwrap().is_some());
+        store
+            .write(Write::Retention {
+                before: now_ms() + 1000,
+            })
+            .await
+            .unwrap();
+        assert!(store.file_data(&site, "C2", "F1").unwrap().is_none());
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { b64u, unb64u } from './codec';
-import { conversationKey, newKeyPair, open, publicRaw, seal } from './crypto';
+import { conversationKey, newKeyPair, open, openFile, publicRaw, seal, sealFile } from './crypto';
 
 const vectors = JSON.parse(
   readFileSync(new URL('../../../crates/frontdesk-proto/vectors/e2e.json', import.meta.url), 'utf8'),
@@ -32,6 +32,23 @@ describe('the shared end-to-end vectors', () => {
         const raw = unb64u(m.envelope);
         raw[raw.length - 1] ^= 1;
         await expect(open(dk, c.conversation, m.id, m.from, b64u(raw))).rejects.toThrow();
+      }
+      for (const f of c.files) {
+        const plain = fromHex(f.plaintext_hex);
+        const sealed = await sealFile(vk, c.conversation, f.id, f.from, plain, fromHex(f.nonce_hex));
+        expect(Buffer.from(sealed).toString('hex')).toBe(f.sealed_hex);
+        const want = fromHex(f.sealed_hex);
+        expect(Buffer.from(await openFile(dk, c.conversation, f.id, f.from, want)).toString('hex')).toBe(f.plaintext_hex);
+        const other = f.from === 'desk' ? 'visitor' : 'desk';
+        await expect(openFile(dk, c.conversation, f.id, other, want)).rejects.toThrow();
+        await expect(openFile(dk, c.conversation, '01JD00000000000000000000ZZ', f.from, want)).rejects.toThrow();
+        await expect(openFile(dk, '01JD0000000000000000000099', f.id, f.from, want)).rejects.toThrow();
+        // A file is not a message envelope, even under the same id.
+        await expect(open(dk, c.conversation, f.id, f.from, b64u(want))).rejects.toThrow();
+        const tampered = want.slice();
+        tampered[20] ^= 1;
+        await expect(openFile(dk, c.conversation, f.id, f.from, tampered)).rejects.toThrow();
+        await expect(openFile(dk, c.conversation, f.id, f.from, want.slice(0, 27))).rejects.toThrow();
       }
     });
   }

@@ -1,6 +1,7 @@
 // End-to-end encryption exactly as docs/protocol.md says: P-256 ECDH, HKDF-SHA256 (salt
 // "frontdesk-e2e-v1", info = conversation id) to an AES-256-GCM key, a fresh 12-byte nonce per
-// message, and "conversation|id|from" as associated data.
+// message, and "conversation|id|from" as associated data. Files use the same key with
+// "conversation|file id|from|file", so a file can never pass for a message or another file.
 import { b64u, unb64u, utf8 } from './codec';
 
 const subtle = globalThis.crypto.subtle;
@@ -64,4 +65,46 @@ export async function open(key: CryptoKey, conversation: string, id: string, fro
     raw.slice(12),
   );
   return new TextDecoder().decode(pt);
+}
+
+const fileAad = (conversation: string, fileId: string, from: Side) =>
+  utf8.encode(`${conversation}|${fileId}|${from}|file`);
+
+// A file as the relay stores it: raw bytes, nonce(12) ‖ ciphertext-with-tag, no base64 (files
+// go over HTTP as they are). Upload it before sending the message that names it.
+export async function sealFile(
+  key: CryptoKey,
+  conversation: string,
+  fileId: string,
+  from: Side,
+  bytes: Uint8Array<ArrayBuffer>,
+  nonce: Uint8Array<ArrayBuffer> = crypto.getRandomValues(new Uint8Array(12)),
+): Promise<Uint8Array<ArrayBuffer>> {
+  const ct = await subtle.encrypt(
+    { name: 'AES-GCM', iv: nonce, additionalData: fileAad(conversation, fileId, from) },
+    key,
+    bytes,
+  );
+  const out = new Uint8Array(12 + ct.byteLength);
+  out.set(nonce);
+  out.set(new Uint8Array(ct), 12);
+  return out;
+}
+
+// Throws when the key, the conversation, the file id, the side or a byte is wrong. The bytes
+// are only what the sender sent: check what they are before showing them.
+export async function openFile(
+  key: CryptoKey,
+  conversation: string,
+  fileId: string,
+  from: Side,
+  sealed: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (sealed.length < 28) throw new Error('not a sealed file');
+  const pt = await subtle.decrypt(
+    { name: 'AES-GCM', iv: sealed.slice(0, 12), additionalData: fileAad(conversation, fileId, from) },
+    key,
+    sealed.slice(12),
+  );
+  return new Uint8Array(pt);
 }

@@ -5,6 +5,7 @@ mod bad_input;
 mod chat;
 mod cli;
 mod crash;
+mod files;
 mod http;
 mod privacy;
 mod support;

@@ -25,11 +25,12 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Serve flags every test relay gets unless the test gives its own value: fast proofs-of-work
 /// and limits far above what a test does by accident (the tests all come from 127.0.0.1).
-const DEFAULTS: [(&str, &str); 4] = [
+const DEFAULTS: [(&str, &str); 5] = [
     ("--pow-max-number", "1000"),
     ("--min-fill-ms", "500"),
     ("--new-conversations-per-ip-per-minute", "1000"),
     ("--messages-per-conversation-per-minute", "1000"),
+    ("--file-uploads-per-ip-per-minute", "1000"),
 ];
 
 pub fn ulid() -> String {
@@ -79,10 +80,16 @@ pub struct RelayProc {
     pub client_tls: Option<Arc<rustls::ClientConfig>>,
     args: Vec<String>,
     starts: usize,
+    /// Set for a relay run inside the test (`in_process`), which a test can call directly.
+    pub relay: Option<Arc<frontdesk_relay::Relay>>,
+    handle: Option<frontdesk_relay::Handle<std::net::SocketAddr>>,
 }
 
 impl Drop for RelayProc {
     fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown();
+        }
         self.kill9();
         if std::thread::panicking() {
             for n in 0..self.starts {
@@ -126,9 +133,50 @@ impl RelayProc {
             client_tls: None,
             args,
             starts: 0,
+            relay: None,
+            handle: None,
         };
         relay.spawn(listen);
         relay
+    }
+
+    /// The relay inside this test's runtime on 127.0.0.1, with the test defaults, for what
+    /// only the library can be asked (a retention sweep now). It can't be killed or restarted.
+    pub async fn in_process() -> RelayProc {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = frontdesk_relay::Settings {
+            pow_max_number: 1000,
+            min_fill_ms: 500,
+            new_conversations_per_ip_per_minute: 1000,
+            messages_per_conversation_per_minute: 1000,
+            file_uploads_per_ip_per_minute: 1000,
+            ..frontdesk_relay::Settings::default()
+        };
+        let relay = frontdesk_relay::open(dir.path(), settings).unwrap();
+        let (site, token) = relay.add_site("Test Clinic").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = frontdesk_relay::Handle::new();
+        tokio::spawn(frontdesk_relay::serve(
+            relay.clone(),
+            listener,
+            frontdesk_relay::Listen::Plain,
+            handle.clone(),
+        ));
+        RelayProc {
+            child: None,
+            _stdout: None,
+            dir,
+            port,
+            site,
+            token,
+            https: false,
+            client_tls: None,
+            args: vec![],
+            starts: 0,
+            relay: Some(relay),
+            handle: Some(handle),
+        }
     }
 
     fn log(&self, n: usize) -> PathBuf {
@@ -384,15 +432,33 @@ pub fn https_get(port: u16, path: &str, tls: Arc<rustls::ClientConfig>) -> HttpR
 
 /// A hand-written HTTP/1.1 GET to 127.0.0.1:port (Connection: close).
 pub async fn http_get(port: u16, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    http_request(port, "GET", path, headers, None).await
+}
+
+/// Any method, with a body (sent with its Content-Length) or none.
+pub async fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> HttpResponse {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for (n, v) in headers {
         req.push_str(&format!("{n}: {v}\r\n"));
     }
+    if let Some(body) = body {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).await.unwrap();
+    if let Some(body) = body {
+        s.write_all(body).await.unwrap();
+    }
     let mut raw = vec![];
     tokio::time::timeout(WAIT, s.read_to_end(&mut raw))
         .await
@@ -647,6 +713,7 @@ impl TestDesk {
         self.send(&DeskIn::Delete {
             conversation: ulid(),
             id: id.clone(),
+            files: vec![],
         })
         .await;
         let answer = self
@@ -713,9 +780,20 @@ impl TestDesk {
     }
 
     pub async fn delete(&mut self, conversation: &str, id: &str) -> Value {
+        self.delete_with_files(conversation, id, &[]).await
+    }
+
+    /// Deletes a reply and the files it carried.
+    pub async fn delete_with_files(
+        &mut self,
+        conversation: &str,
+        id: &str,
+        files: &[&str],
+    ) -> Value {
         self.send(&DeskIn::Delete {
             conversation: conversation.to_owned(),
             id: id.to_owned(),
+            files: files.iter().map(|f| f.to_string()).collect(),
         })
         .await;
         self.answer_for(id).await
