@@ -6,7 +6,9 @@
 //! (FRONTDESK_RELAY_LISTEN), `--relay-data DIR`, `--relay-tls-cert FILE`, `--relay-tls-key FILE`,
 //! `--relay-allow-plain-http 1`, `--popups off` (FRONTDESK_POPUPS) for a desk that should
 //! not show OS popups, and `--lan-listen ADDR|off` (FRONTDESK_LAN_LISTEN) for the LAN service
-//! other desks connect to (default 0.0.0.0:7745).
+//! other desks connect to (default 0.0.0.0:7745). `--clock-file FILE` (FRONTDESK_CLOCK_FILE) sets
+//! the clinic's clock from a file holding an RFC 3339 time, for demonstrations and the
+//! end-to-end tests of what waits for the clock (after-hours replies, the morning's first shift).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +93,8 @@ fn from(args: Vec<String>, default_dir: PathBuf) -> DeskConfig {
         }),
         None => Some(Default::default()),
     };
+    let clock: Option<Arc<dyn frontdesk_core::clock::Clock>> = var("FRONTDESK_CLOCK_FILE")
+        .map(|f| Arc::new(frontdesk_core::clock::FileClock::new(f)) as _);
     let pairing_path = crate::remote::pairing_path(&db_path);
     DeskConfig {
         lan,
@@ -101,6 +105,7 @@ fn from(args: Vec<String>, default_dir: PathBuf) -> DeskConfig {
         idle_lock_secs,
         relay,
         notifier,
+        clock,
     }
 }
 

@@ -35,6 +35,8 @@ pub struct DeskConfig {
     pub lan: Option<frontdesk_host::lan::LanOptions>,
     /// Where a desk connected to a host keeps its pairing (see remote.rs).
     pub pairing_path: PathBuf,
+    /// The clinic's clock; `None`: the system clock.
+    pub clock: Option<Arc<dyn frontdesk_core::clock::Clock>>,
 }
 
 /// What an admin shows a new desk: the code, where to find this host, and the QR code's text.
@@ -235,9 +237,10 @@ impl Desk {
     }
 
     fn opts(&self) -> Options {
+        let defaults = Options::default();
         Options {
             keyring: self.cfg.keyring.clone(),
-            ..Options::default()
+            clock: self.cfg.clock.clone().unwrap_or(defaults.clock),
         }
     }
 

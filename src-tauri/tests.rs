@@ -44,6 +44,7 @@ fn shell_on(
         notifier,
         lan,
         pairing_path: dir.path().join("lan-desk.json"),
+        clock: None,
     };
     // The real context: the capability in tauri.conf.json decides what the window may call.
     let app = crate::builder::<MockRuntime>(Instant::now())

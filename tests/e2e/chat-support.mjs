@@ -64,6 +64,9 @@ export async function chatStack({ relayFlags = [] } = {}) {
   const url = relay.match[1];
   const db = join(dir, 'clinic.db');
   admin(db, 'init', '--clinic', 'Sunrise Clinic', '--admin', 'boss');
+  // These tests run at any hour; the after-hours reply has its own test with a set clock
+  // (desk.test.mjs), so here it stays out of the conversations.
+  admin(db, 'chat', 'after-hours', 'off');
   run('frontdesk-admin', ['--db', db, 'chat', 'link', url], { FRONTDESK_DESK_TOKEN: token });
   const desk = await start('frontdesk-admin', ['--db', db, 'serve'], /serving/);
   const stop = () => {

@@ -1282,6 +1282,66 @@ test('privacy screen: a request is due a calendar month after it came in; an inc
   await snap('29-privacy-incident');
 });
 
+test('after hours: the visitor gets one automatic reply, and the call-back waits for the first shift and pops up for that person', async () => {
+  // The clinic's clock and the visitor's stand at Monday 22:00 in Phnom Penh; nobody is at the desk.
+  const clockFile = join(work, 'clock.txt');
+  const night = Date.parse('2027-03-01T22:00:00+07:00');
+  writeFileSync(clockFile, new Date(night).toISOString());
+  const port = await freePort();
+  await start(['--db', db, '--relay-listen', `127.0.0.1:${port}`, '--clock-file', clockFile]);
+  await screen('login', 20_000);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const context = await browser.newContext();
+    await context.clock.install({ time: night });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/demo`);
+    await page.evaluate(() => window.__frontdeskWidget.ready);
+    assert.match(await page.textContent('[data-part=status]'), /answer from Tuesday/, 'the widget says when the clinic answers');
+    await page.click('[data-part=launcher]');
+    await page.fill('[data-field=name]', 'Night Owl');
+    await page.fill('[data-field=phone]', '012 987 654');
+    await page.fill('[data-field=question]', 'Do you do blood tests on Saturdays?');
+    await page.check('[data-part=consent]');
+    await page.waitForTimeout(1600);
+    await page.click('[data-part=start]');
+    const auto = page.locator('[data-part=message][data-auto=after_hours]');
+    await auto.waitFor({ timeout: 60_000 });
+    const said = await auto.locator('.text').textContent();
+    assert.match(said, /closed now and will answer from Tuesday, March 2 at 9:00 AM\. We will call you back/, said);
+    assert.match(await auto.locator('.meta').textContent(), /Automatic reply/);
+    // Writing again that night brings no second automatic reply.
+    await page.fill('[data-part=composer]', 'Also, is parking free?');
+    await page.press('[data-part=composer]', 'Enter');
+    await page.locator('[data-part=message][data-from=visitor]').nth(1).locator('[data-part=time]').waitFor({ timeout: 20_000 });
+    await sleep(4000);
+    assert.equal(await auto.count(), 1, 'one automatic reply a day');
+  } finally {
+    await browser.close();
+  }
+
+  // Tuesday 08:59:30: the receptionist logs in. The call-back waits for her shift at 9:00, then
+  // routing gives it to her, with a popup.
+  writeFileSync(clockFile, new Date(Date.parse('2027-03-02T08:59:30+07:00')).toISOString());
+  const seen = popups().length;
+  await logIn(RECEPTION);
+  const callBack = (list) => list.find((p) => p.summary === 'New call-back task');
+  assert.equal(callBack(popups().slice(seen)), undefined, 'not before her shift starts');
+  await driver.wait(async () => callBack(popups().slice(seen)), 60_000, 'a popup for the call-back when the shift starts');
+  await click('#nav-tasks');
+  await screen('tasks');
+  const row = await driver.wait(async () => {
+    for (const r of await all('tr[data-task-id]')) if ((await r.getText()).includes('+85512987654')) return r;
+    return null;
+  }, 10_000, 'the call-back in her tasks');
+  assert.match(await row.getText(), /Call back/i);
+  await snap('16-after-hours-call-back');
+});
+
 test('without the keyring the recovery passphrase opens the clinic', async () => {
   await start(['--db', db, '--keyring', 'none']);
   await screen('unlock');

@@ -64,6 +64,8 @@ test('a visitor chats with the desk end to end', async () => {
   await mine.locator('[data-part=time]').waitFor({ timeout: 30000 });
   assert.equal(await mine.locator('.text').textContent(), PLANTED_TEXT);
   assert.equal(await mine.locator('img').count(), 0, 'markup in a message is text');
+  // Nobody is logged in at the desk: the widget says so, from the config the relay keeps.
+  assert.match(await page.textContent('[data-part=away]'), /not at the desk right now/);
 
   // The desk has it, decrypted, with the questionnaire, the page and the address.
   const list = await until('the conversation at the desk', () => {
@@ -93,6 +95,7 @@ test('a visitor chats with the desk end to end', async () => {
   assert.equal(await theirs.locator('b').count(), 0);
   assert.match(await theirs.locator('[data-part=quote]').textContent(), /PLANTED-MSG-7c1f/);
   assert.equal(await theirs.getAttribute('data-from'), 'desk');
+  assert.equal(await page.locator('[data-part=away]').count(), 0, 'a person answered: no away notice');
   await until('the sound', async () => (await page.evaluate(() => window.__beeps)) > beepsBefore);
 
   // The desk deletes its reply; the visitor sees it as deleted.
@@ -126,6 +129,55 @@ test('a visitor chats with the desk end to end', async () => {
       assert.equal(bytes.includes(planted), false, `${planted} found in ${f}`);
     }
   }
+});
+
+test('a question the FAQ knows is answered at once and marked automatic; "talk to a person" reaches the desk; a correction replaces the answer', async () => {
+  const ANSWER = 'We are at 12 Riverside Road, next to the market.';
+  const entry = adminJson(stack.db, 'chat', 'faq-add', '--lang', 'en', '--question', 'Where is the clinic?',
+    '--alternate', 'What is your address?', '--answer', ANSWER);
+  adminJson(stack.db, 'chat', 'faq-add', '--lang', 'en', '--question', 'Do you have parking?', '--answer', 'Yes, behind the building.');
+  const { page, errors } = await openPage();
+  await page.click('[data-part=launcher]');
+  await page.fill('[data-field=name]', 'Faq Visitor');
+  await page.fill('[data-field=question]', 'Hello, what is your address?');
+  await page.check('[data-part=consent]');
+  await page.waitForTimeout(1600);
+  await page.click('[data-part=start]');
+  const auto = page.locator('[data-part=message][data-auto=faq]');
+  await auto.waitFor({ timeout: 30000 });
+  assert.equal(await auto.locator('.text').textContent(), ANSWER);
+  assert.match(await auto.locator('.meta').textContent(), /Automatic reply/);
+
+  // At the desk: answered, nobody asked to answer, the entry named.
+  const conv = await until('the conversation at the desk', () =>
+    adminJson(stack.db, 'chat', 'list').find((c) => c.visitor_name === 'Faq Visitor'));
+  assert.equal(conv.unanswered, false);
+  let shown = adminJson(stack.db, 'chat', 'show', conv.id);
+  const sent = shown.messages.find((m) => m.auto === 'faq');
+  assert.equal(sent.faq_id, entry.id);
+  assert.equal(shown.task, null);
+
+  // "Talk to a person": the desk gets a waiting chat, and no more automatic answers.
+  await page.click('[data-part=handoff]');
+  await page.locator('[data-part=handoff]').waitFor({ state: 'detached', timeout: 10000 });
+  shown = await until('the request for a person at the desk', () => {
+    const c = adminJson(stack.db, 'chat', 'show', conv.id);
+    return c.messages.some((m) => m.handoff) && c.unanswered && c.task?.kind === 'chat' ? c : null;
+  });
+  await page.fill('[data-part=composer]', 'Do you have parking?');
+  await page.press('[data-part=composer]', 'Enter');
+  await until('the parking question at the desk', () =>
+    adminJson(stack.db, 'chat', 'show', conv.id).messages.some((m) => m.text === 'Do you have parking?'));
+  assert.equal(adminJson(stack.db, 'chat', 'show', conv.id).messages.filter((m) => m.auto).length, 1);
+
+  // Staff correct the automatic answer: the visitor sees it taken back and the person's answer.
+  const fixed = adminJson(stack.db, 'chat', 'correct', sent.id, 'We moved: 3 Lake Street, since Monday.');
+  await page.locator(`[data-part=message][data-id="${sent.id}"][data-deleted=true]`).waitFor({ timeout: 20000 });
+  await page.locator(`[data-part=message][data-id="${fixed.id}"]`).waitFor({ timeout: 20000 });
+  assert.equal(await page.locator(`[data-id="${fixed.id}"] .text`).textContent(), 'We moved: 3 Lake Street, since Monday.');
+  assert.equal(await page.locator('[data-part=message][data-auto]').count(), 0, 'no automatic answer stands');
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('Arabic pages get a right-to-left widget in Arabic', async () => {

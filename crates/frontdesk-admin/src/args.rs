@@ -168,6 +168,10 @@ pub enum Command {
         /// Pairing attempts a minute from one address (more when many PCs share one address).
         #[arg(long, default_value_t = 5)]
         lan_pairings_per_minute: u32,
+        /// Run the clinic's clock from this file's RFC 3339 time (demonstrations and tests of
+        /// after-hours replies and shift starts); without the file, the system clock.
+        #[arg(long)]
+        clock_file: Option<PathBuf>,
     },
     /// Desks on the LAN: pair a new one, list them, revoke one.
     Device {
@@ -215,6 +219,34 @@ pub enum ChatCmd {
     },
     /// Delete a reply; the visitor's widget shows it as deleted.
     Delete { message: String },
+    /// Answer in place of an automatic answer; the visitor sees this instead.
+    Correct {
+        message: String,
+        text: String,
+        /// A ULID for the answer, so a repeated command never sends twice.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Answer visitors by itself outside opening hours: on (the default) or off.
+    AfterHours {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Add a question and its answer to the FAQ assistant; prints the new id.
+    FaqAdd {
+        /// The visitors' language: en, km, vi, ar...
+        #[arg(long)]
+        lang: String,
+        #[arg(long)]
+        question: String,
+        #[arg(long)]
+        answer: String,
+        /// Another way people ask the same thing (repeat for more).
+        #[arg(long)]
+        alternate: Vec<String>,
+    },
+    /// The FAQ assistant's entries, one per line.
+    FaqList,
 }
 
 #[derive(Subcommand)]

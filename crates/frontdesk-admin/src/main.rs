@@ -61,8 +61,12 @@ fn workstation() -> String {
 }
 
 fn open(db: &Path) -> Result<(Clinic, Principal), Error> {
+    open_with(db, Options::default())
+}
+
+fn open_with(db: &Path, opts: Options) -> Result<(Clinic, Principal), Error> {
     let passphrase = secrets::passphrase()?;
-    let clinic = Clinic::open_as_operator(db, passphrase.expose(), Options::default())?;
+    let clinic = Clinic::open_as_operator(db, passphrase.expose(), opts)?;
     Ok((
         clinic,
         Principal::Operator {
@@ -119,8 +123,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             lan_listen,
             no_lan,
             lan_pairings_per_minute,
+            clock_file,
         } => {
-            let (clinic, _) = open(db)?;
+            let mut opts = Options::default();
+            if let Some(f) = clock_file {
+                opts.clock = std::sync::Arc::new(frontdesk_core::clock::FileClock::new(f));
+            }
+            let (clinic, _) = open_with(db, opts)?;
             let lan = (!no_lan).then(|| frontdesk_host::lan::LanOptions {
                 listen: lan_listen,
                 pairings_per_minute: lan_pairings_per_minute,
@@ -524,6 +533,51 @@ fn chat(clinic: &Clinic, who: &Principal, cmd: ChatCmd, json: bool) -> Result<()
                 message_id: message,
             },
         )?),
+        ChatCmd::Correct { message, text, id } => show(clinic.handle(
+            who,
+            Request::ChatCorrect {
+                message_id: message,
+                id,
+                text,
+            },
+        )?),
+        ChatCmd::AfterHours { state } => {
+            let Response::ChatSettings(s) = clinic.handle(who, Request::ChatSettingsGet)? else {
+                unreachable!("chat settings answer with chat settings")
+            };
+            let input = frontdesk_core::ChatSettingsInput {
+                relay_url: s.relay_url,
+                desk_token: None,
+                questions: s.questions,
+                policy_url: s.policy_url,
+                policy_version: s.policy_version,
+                offline_message: s.offline_message,
+                after_hours_reply: state == "on",
+                logo: s.logo,
+                sms_gateway: s.sms_gateway,
+                sms_recipients: s.sms_recipients,
+            };
+            clinic.handle(who, Request::ChatSettingsUpdate(input))?;
+            let v = serde_json::json!({"after_hours_reply": state == "on"});
+            output::line(json, &v, || format!("After-hours replies are {state}."));
+        }
+        ChatCmd::FaqAdd {
+            lang,
+            question,
+            answer,
+            alternate,
+        } => show(clinic.handle(
+            who,
+            Request::FaqSave(frontdesk_core::FaqInput {
+                id: None,
+                lang,
+                question,
+                alternates: alternate,
+                answer,
+                active: true,
+            }),
+        )?),
+        ChatCmd::FaqList => show(clinic.handle(who, Request::FaqList)?),
     }
     Ok(())
 }

@@ -270,6 +270,17 @@ pub fn chat_text(resp: &frontdesk_core::Response) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         Response::ChatMessage(m) => m.id.clone(),
+        Response::FaqEntry(e) => e.id.clone(),
+        Response::FaqEntries(list) => list
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}\t{}\t{}\tanswered {}, corrected {}",
+                    e.id, e.lang, e.question, e.uses, e.corrections
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         _ => String::new(),
     }
 }

@@ -13,7 +13,7 @@
 //! and the cursor moves in the same transaction as the rows, so a batch seen twice (after a
 //! crash before the ack) changes nothing the second time.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use frontdesk_proto::crypto::{Body, DeskKey, Quote, Side};
 use frontdesk_proto::wire::{
     DeskIn, Policy, Question, QuestionKind, SiteConfig, StaffPresence, VisitorEvent,
@@ -80,6 +80,8 @@ pub struct ChatSettings {
     pub policy_url: String,
     pub policy_version: String,
     pub offline_message: Option<String>,
+    /// Answer visitors by itself outside opening hours (on by default).
+    pub after_hours_reply: bool,
     pub logo: Option<Avatar>,
     pub sms_gateway: Option<SmsGateway>,
     pub sms_recipients: Vec<SmsRecipient>,
@@ -97,6 +99,8 @@ pub struct ChatSettingsInput {
     pub policy_version: String,
     #[serde(default)]
     pub offline_message: Option<String>,
+    #[serde(default = "on")]
+    pub after_hours_reply: bool,
     #[serde(default)]
     pub logo: Option<Avatar>,
     #[serde(default)]
@@ -136,6 +140,15 @@ pub struct ChatMessage {
     /// Desk messages: when the relay stored it for the visitor.
     pub delivered_at: Option<String>,
     pub deleted_at: Option<String>,
+    /// Written by the desk itself (after hours, an FAQ answer), not by a person.
+    pub auto: Option<Auto>,
+    /// An FAQ answer: the entry it came from and how sure the match was, in percent.
+    pub faq_id: Option<String>,
+    pub score: Option<u8>,
+    /// An automatic answer a person corrected: their reply, which replaced it at the visitor.
+    pub corrected_by: Option<String>,
+    /// The visitor asked for a person.
+    pub handoff: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +214,10 @@ pub struct Incoming {
     pub event: VisitorEvent,
 }
 
+fn on() -> bool {
+    true
+}
+
 fn default_questions() -> Vec<Question> {
     let q = |id: &str, kind, required| Question {
         id: id.into(),
@@ -243,7 +260,7 @@ pub(crate) fn settings(conn: &Connection, now: &str) -> Result<ChatSettings> {
     let key = desk_key(conn)?;
     let mut s = conn.query_row(
         "SELECT relay_url, desk_token IS NOT NULL, questions, policy_url, policy_version,
-                offline_message, logo, logo_mime, sms_gateway FROM chat_link",
+                offline_message, logo, logo_mime, sms_gateway, after_hours_reply FROM chat_link",
         [],
         |r| {
             let logo: Option<Vec<u8>> = r.get(6)?;
@@ -256,6 +273,7 @@ pub(crate) fn settings(conn: &Connection, now: &str) -> Result<ChatSettings> {
                 policy_url: r.get(3)?,
                 policy_version: r.get(4)?,
                 offline_message: r.get(5)?,
+                after_hours_reply: r.get(9)?,
                 logo: logo.zip(mime).map(|(b, mime)| Avatar {
                     mime,
                     base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b),
@@ -401,7 +419,8 @@ pub(crate) fn update_settings(
     };
     conn.execute(
         "UPDATE chat_link SET relay_url = ?1, questions = ?2, policy_url = ?3, policy_version = ?4,
-                offline_message = ?5, logo = ?6, logo_mime = ?7, sms_gateway = ?8, updated_at = ?9",
+                offline_message = ?5, logo = ?6, logo_mime = ?7, sms_gateway = ?8, updated_at = ?9,
+                after_hours_reply = ?10",
         params![
             relay_url,
             serde_json::to_string(&input.questions).expect("questions serialize"),
@@ -414,7 +433,8 @@ pub(crate) fn update_settings(
                 .sms_gateway
                 .as_ref()
                 .map(|g| serde_json::to_string(g).expect("serializes")),
-            now
+            now,
+            input.after_hours_reply
         ],
     )?;
     match input
@@ -500,6 +520,17 @@ fn message_row(r: &Row) -> rusqlite::Result<ChatMessage> {
         at: r.get("at")?,
         delivered_at: r.get("delivered_at")?,
         deleted_at,
+        auto: match r.get::<_, Option<String>>("auto")?.as_deref() {
+            Some("after_hours") => Some(Auto::AfterHours),
+            Some("faq") => Some(Auto::Faq),
+            _ => None,
+        },
+        faq_id: r.get("faq_id")?,
+        score: r
+            .get::<_, Option<f64>>("score")?
+            .map(|s| (s * 100.0).round().clamp(0.0, 100.0) as u8),
+        corrected_by: r.get("corrected_by")?,
+        handoff: r.get("handoff")?,
     })
 }
 
@@ -780,6 +811,48 @@ pub(crate) fn reply(
     message(conn, &id)
 }
 
+/// A person's answer in place of an automatic one: sent as their reply, and the automatic
+/// answer is taken back at the visitor (the desk keeps it, marked as corrected, so the FAQ
+/// entry's misses can be counted and the entry mended).
+pub(crate) fn correct(
+    conn: &Connection,
+    ctx: &Ctx,
+    message_id: &str,
+    id: Option<&str>,
+    text: &str,
+) -> Result<ChatMessage> {
+    let m = message(conn, message_id)?;
+    if let Some(done) = &m.corrected_by {
+        // A retried correction: the first one stands.
+        if id.is_none_or(|i| i == done) {
+            return message(conn, done);
+        }
+    }
+    if m.auto.is_none() || m.deleted_at.is_some() || m.corrected_by.is_some() {
+        return Err(Error::invalid(
+            "message_id",
+            "validation.not_automatic",
+            "only an automatic answer that stands can be corrected",
+        ));
+    }
+    let fixed = reply(conn, ctx, &m.conversation_id, id, text, None)?;
+    conn.execute(
+        "UPDATE chat_messages SET corrected_by = ?2 WHERE id = ?1",
+        params![message_id, fixed.id],
+    )?;
+    outbox::push_relay(
+        conn,
+        ctx.now,
+        &format!("{message_id}-delete"),
+        &DeskIn::Delete {
+            conversation: m.conversation_id.clone(),
+            id: message_id.to_owned(),
+            files: vec![],
+        },
+    )?;
+    Ok(fixed)
+}
+
 /// Who writes a reply: the staff member and the name the visitor sees.
 fn author(conn: &Connection, ctx: &Ctx) -> Result<(Option<String>, Option<String>)> {
     match &ctx.actor {
@@ -954,7 +1027,7 @@ impl Clinic {
         let s = settings(&conn, &clock::stamp(now))?;
         let tz = validate::time_zone(&info.time_zone)?;
         let staff = crate::staff::list(&conn, false)?;
-        let openings = openings(&staff, tz, now, 14);
+        let openings = openings(&conn, &staff, tz, now, 14)?;
         let mut presence: Vec<StaffPresence> = staff
             .iter()
             .map(|st| StaffPresence {
@@ -1018,12 +1091,21 @@ impl Clinic {
                 }
                 if let Some(ev) = ingest_one(&tx, &key, region, now, inc)? {
                     if let Event::ChatMessage {
-                        conversation_id, ..
+                        conversation_id,
+                        message_id,
                     } = &ev
                     {
-                        // A visitor is waiting: the conversation's task and its assignee
-                        // commit with the message.
-                        events.extend(routing::chat_arrived(&tx, &moment, conversation_id)?);
+                        // A visitor is waiting: the automatic answer, the conversation's task
+                        // and its assignee commit with the message.
+                        events.extend(after_message(
+                            &tx,
+                            &key,
+                            &moment,
+                            &info,
+                            region,
+                            conversation_id,
+                            message_id,
+                        )?);
                     }
                     events.push(ev);
                 }
@@ -1038,6 +1120,149 @@ impl Clinic {
         }
         Ok(cursor)
     }
+}
+
+/// What follows a visitor's message: after hours, the automatic reply and a call-back task;
+/// otherwise (or without a number to call) the conversation's chat task, routed.
+fn after_message(
+    tx: &Connection,
+    key: &DeskKey,
+    moment: &routing::Moment,
+    info: &crate::clinic::ClinicInfo,
+    region: phonenumber::country::Id,
+    conversation_id: &str,
+    message_id: &str,
+) -> Result<Vec<Event>> {
+    if let Some(a) = crate::faq::assistant::answer(tx, conversation_id, message_id)? {
+        send_auto(
+            tx,
+            moment.now,
+            key,
+            &info.name,
+            conversation_id,
+            &a.text,
+            Auto::Faq,
+            Some((&a.faq_id, a.score)),
+        )?;
+        // Answered: no task, nothing red. The visitor can still ask for a person.
+        tx.execute(
+            "UPDATE conversations SET unanswered = 0 WHERE id = ?1",
+            [conversation_id],
+        )?;
+        return Ok(vec![Event::ConversationChanged {
+            id: conversation_id.to_owned(),
+        }]);
+    }
+    let text: String = tx.query_row(
+        "SELECT body FROM chat_messages WHERE id = ?1",
+        [message_id],
+        |r| r.get(0),
+    )?;
+    let mut events = vec![];
+    if let Some(out) = crate::after_hours::on_message(
+        tx,
+        moment,
+        region,
+        &info.phone_region,
+        conversation_id,
+        &text,
+    )? {
+        events.extend(out.events);
+        if let Some(reply) = &out.reply {
+            send_auto(
+                tx,
+                moment.now,
+                key,
+                &info.name,
+                conversation_id,
+                reply,
+                Auto::AfterHours,
+                None,
+            )?;
+        }
+        if out.call_back {
+            // The call-back task stands for the conversation until someone calls.
+            return Ok(events);
+        }
+    }
+    events.extend(routing::chat_arrived(tx, moment, conversation_id)?);
+    Ok(events)
+}
+
+/// Why the desk wrote a message by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Auto {
+    AfterHours,
+    Faq,
+}
+
+impl Auto {
+    fn as_str(self) -> &'static str {
+        match self {
+            Auto::AfterHours => "after_hours",
+            Auto::Faq => "faq",
+        }
+    }
+}
+
+/// A desk message the desk writes by itself, in the caller's transaction: sealed to the
+/// visitor, stored with why it was written (and for an FAQ answer, the entry and how sure the
+/// match was), and queued for the relay.
+#[allow(clippy::too_many_arguments)]
+fn send_auto(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    key: &DeskKey,
+    clinic: &str,
+    conversation_id: &str,
+    text: &str,
+    auto: Auto,
+    faq: Option<(&str, f32)>,
+) -> Result<String> {
+    let visitor_key: String = tx.query_row(
+        "SELECT visitor_key FROM conversations WHERE id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )?;
+    let id = ulid::Ulid::new().to_string();
+    let text: String = text.chars().take(MAX_TEXT).collect();
+    let body = Body {
+        text: text.clone(),
+        sender: Some(clinic.to_owned()),
+        auto: Some(auto.as_str().to_owned()),
+        ..Body::default()
+    };
+    let envelope = key
+        .conversation_key(&visitor_key, conversation_id)
+        .map_err(|_| Error::Corrupt)?
+        .seal(&id, Side::Desk, &body);
+    tx.execute(
+        "INSERT INTO chat_messages (id, conversation_id, side, sender, body, at, auto, faq_id, score)
+         VALUES (?1, ?2, 'desk', ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            id,
+            conversation_id,
+            clinic,
+            text,
+            clock::stamp(now),
+            auto.as_str(),
+            faq.map(|f| f.0),
+            faq.map(|f| f.1 as f64)
+        ],
+    )?;
+    outbox::push_relay(
+        tx,
+        now,
+        &id,
+        &DeskIn::Reply {
+            conversation: conversation_id.to_owned(),
+            id: id.clone(),
+            body: envelope,
+        },
+    )?;
+    Ok(id)
 }
 
 fn ingest_one(
@@ -1151,8 +1376,8 @@ fn insert_visitor_message(
     let body = opened.unwrap_or_default();
     let text: String = body.text.chars().take(MAX_TEXT).collect();
     let n = tx.execute(
-        "INSERT OR IGNORE INTO chat_messages (id, conversation_id, side, body, quote_id, quote_text, unreadable, at, relay_seq)
-         VALUES (?1, ?2, 'visitor', ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT OR IGNORE INTO chat_messages (id, conversation_id, side, body, quote_id, quote_text, unreadable, at, relay_seq, handoff)
+         VALUES (?1, ?2, 'visitor', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             id,
             conversation,
@@ -1161,7 +1386,8 @@ fn insert_visitor_message(
             body.quote.as_ref().map(|q| excerpt(&q.text, QUOTE_CHARS)),
             unreadable,
             at,
-            seq as i64
+            seq as i64,
+            body.handoff
         ],
     )?;
     if n == 0 {
@@ -1178,35 +1404,25 @@ fn insert_visitor_message(
     }))
 }
 
-/// Opening hours for the next `days` days: the union of active staff's working hours, in the
-/// clinic's time zone, as UTC millisecond intervals. DST gaps and folds resolve to the earliest
-/// valid instant.
+/// Opening hours for the next `days` days: the union of active staff's working time, in the
+/// clinic's time zone, as UTC millisecond intervals. The schedules' exceptions count: a closed
+/// day or a holiday opens nothing, leave takes a person out, extra hours add. DST gaps resolve
+/// to the first moment after the gap.
 pub(crate) fn openings(
+    conn: &Connection,
     staff: &[crate::staff::Staff],
     tz: chrono_tz::Tz,
     now: DateTime<Utc>,
     days: i64,
-) -> Vec<[i64; 2]> {
+) -> Result<Vec<[i64; 2]>> {
     let today: NaiveDate = now.with_timezone(&tz).date_naive();
     let mut spans: Vec<[i64; 2]> = vec![];
     for d in 0..days {
-        let date = today + Duration::days(d);
-        for st in staff.iter().filter(|s| s.active) {
-            for shift in st
-                .fields
-                .working_hours
-                .iter()
-                .filter(|s| s.day == date.weekday())
-            {
-                let local = |t| tz.from_local_datetime(&date.and_time(t)).earliest();
-                if let (Some(a), Some(b)) = (local(shift.start), local(shift.end)) {
-                    let (a, b) = (a.timestamp_millis(), b.timestamp_millis());
-                    if b > now.timestamp_millis() && b > a {
-                        spans.push([a, b]);
-                    }
-                }
-            }
-        }
+        spans.extend(
+            day_openings(conn, staff, tz, today + Duration::days(d))?
+                .into_iter()
+                .filter(|s| s[1] > now.timestamp_millis()),
+        );
     }
     spans.sort();
     let mut merged: Vec<[i64; 2]> = vec![];
@@ -1216,5 +1432,26 @@ pub(crate) fn openings(
             _ => merged.push(s),
         }
     }
-    merged
+    Ok(merged)
+}
+
+/// The working spans of every active staff member on one local date, as UTC milliseconds,
+/// unsorted and not merged.
+pub(crate) fn day_openings(
+    conn: &Connection,
+    staff: &[crate::staff::Staff],
+    tz: chrono_tz::Tz,
+    date: NaiveDate,
+) -> Result<Vec<[i64; 2]>> {
+    let mut spans = vec![];
+    for st in staff.iter().filter(|s| s.active) {
+        let local = crate::schedules::spans_on(conn, &st.fields.working_hours, &st.id, date)?;
+        for (a, b) in crate::schedules::utc_spans(tz, date, &local) {
+            let (a, b) = (a.timestamp_millis(), b.timestamp_millis());
+            if b > a {
+                spans.push([a, b]);
+            }
+        }
+    }
+    Ok(spans)
 }

@@ -30,6 +30,7 @@ use crate::demo::{self, DemoSpec, DemoSummary};
 use crate::devices::{self, Device, PairingCode};
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::faq::{self, FaqEntry, FaqInput, FaqTried};
 use crate::permissions::{self, Permission, Role};
 use crate::privacy::{
     self,
@@ -184,6 +185,23 @@ pub enum Request {
     },
     ChatDelete {
         message_id: String,
+    },
+    /// A person's answer in place of an automatic one: the visitor sees it instead.
+    ChatCorrect {
+        message_id: String,
+        #[serde(default)]
+        id: Option<String>,
+        text: String,
+    },
+    FaqList,
+    FaqSave(FaqInput),
+    FaqDelete {
+        id: String,
+    },
+    /// Which entry a question would get, and how sure the match is: for trying the FAQ out.
+    FaqTry {
+        text: String,
+        lang: String,
     },
     ConversationLinkClient {
         id: String,
@@ -442,9 +460,11 @@ impl Request {
             ConversationList { .. } | ConversationGet { .. } | ClientConversations { .. } => {
                 Permission::ChatRead
             }
-            ChatReply { .. } | ChatDelete { .. } | ConversationLinkClient { .. } => {
-                Permission::ChatReply
-            }
+            FaqList | FaqSave(_) | FaqDelete { .. } | FaqTry { .. } => Permission::ChatConfigure,
+            ChatReply { .. }
+            | ChatDelete { .. }
+            | ChatCorrect { .. }
+            | ConversationLinkClient { .. } => Permission::ChatReply,
             ConversationCreateClient { .. } => Permission::ClientCreate,
             TaskList {
                 scope: TaskScope::Mine,
@@ -543,6 +563,11 @@ impl Request {
             ClientConversations { .. } => "chat.client_conversations",
             ChatReply { .. } => "chat.reply",
             ChatDelete { .. } => "chat.delete",
+            ChatCorrect { .. } => "chat.correct",
+            FaqList => "faq.list",
+            FaqSave(_) => "faq.save",
+            FaqDelete { .. } => "faq.delete",
+            FaqTry { .. } => "faq.try",
             ConversationLinkClient { .. } => "chat.link_client",
             ConversationCreateClient { .. } => "chat.create_client",
             TaskList { .. } => "task.list",
@@ -629,7 +654,12 @@ impl Request {
                 conversation_id: id,
                 ..
             } => Some(("conversation", id.clone())),
-            ChatDelete { message_id } => Some(("message", message_id.clone())),
+            ChatDelete { message_id } | ChatCorrect { message_id, .. } => {
+                Some(("message", message_id.clone()))
+            }
+            FaqSave(FaqInput { id: Some(id), .. }) | FaqDelete { id } => {
+                Some(("faq_entry", id.clone()))
+            }
             ClientConversations { client_id } => Some(("client", client_id.clone())),
             TaskGet { id }
             | TaskUpdate { id, .. }
@@ -691,6 +721,10 @@ pub enum Response {
     Conversations(Vec<ConversationSummary>),
     Conversation(Conversation),
     ChatMessage(ChatMessage),
+    FaqEntries(Vec<FaqEntry>),
+    FaqEntry(FaqEntry),
+    /// The entry a question would get (`None`: it goes to a person), with the best score.
+    FaqMatch(FaqTried),
     Tasks(Vec<Task>),
     Task(Box<Task>),
     Routing(RoutingSettings),
@@ -1287,6 +1321,26 @@ impl Clinic {
             ChatDelete { message_id } => {
                 plain(Response::ChatMessage(chat::delete(tx, ctx, &message_id)?))
             }
+            ChatCorrect {
+                message_id,
+                id,
+                text,
+            } => {
+                let m = chat::correct(tx, ctx, &message_id, id.as_deref(), &text)?;
+                let created = Some(("message", m.id.clone()));
+                Ok((Response::ChatMessage(m), created, None))
+            }
+            FaqList => plain(Response::FaqEntries(faq::entries::list(tx)?)),
+            FaqSave(input) => {
+                let e = faq::entries::save(tx, ctx, &input)?;
+                let created = input.id.is_none().then(|| ("faq_entry", e.id.clone()));
+                Ok((Response::FaqEntry(e), created, None))
+            }
+            FaqDelete { id } => {
+                faq::entries::delete(tx, &id)?;
+                plain(Response::Done)
+            }
+            FaqTry { text, lang } => plain(Response::FaqMatch(faq::try_match(tx, &text, &lang)?)),
             ConversationLinkClient { id, client_id } => {
                 let c = chat::link_client(tx, ctx, &id, &client_id)?;
                 Ok((

@@ -248,6 +248,7 @@ pub const ERROR_CODES: &[&str] = &[
     "validation.desk_token",
     "validation.quote",
     "validation.not_own_message",
+    "validation.not_automatic",
     "validation.no_higher_tier",
     "validation.not_your_task",
     "validation.date",

@@ -4,7 +4,9 @@
 //! through [`Clinic::handle`], the one door that checks permissions, writes the audit log and
 //! runs the work in one transaction.
 
+mod after_hours;
 mod appointments;
+mod attachments;
 mod audit;
 mod auth;
 mod backup;
@@ -22,6 +24,7 @@ mod devices;
 mod door;
 mod error;
 mod events;
+mod faq;
 mod fsutil;
 mod keys;
 mod outbox;
@@ -50,7 +53,7 @@ pub use auth::{Secret, Session, TotpEnrollment, FIRST_LOCK_SECS, MAX_FAILURES, M
 pub use backup::{restore, RestoreReport};
 pub use breakglass::{BreakGlassSealed, BreakGlassState, PrivacyOverview};
 pub use chat::{
-    ChatMessage, ChatQuote, ChatSettings, ChatSettingsInput, ChatSide, Conversation,
+    Auto, ChatMessage, ChatQuote, ChatSettings, ChatSettingsInput, ChatSide, Conversation,
     ConversationSummary, Incoming, RelayLink, SmsGateway, SmsHeader, SmsRecipient, MAX_TEXT,
 };
 pub use checkpoint::Checkpoint;
@@ -69,6 +72,12 @@ pub use door::{
 };
 pub use error::{Error, ErrorBody, Result, ERROR_CODES};
 pub use events::Event;
+pub use faq::{FaqEntry, FaqInput, FaqTried};
+// The FAQ matcher and its measure, for the quality example and the tests on the labelled sets.
+pub use faq::matcher::{
+    evaluate, FaqQuestion, LabelledEntry, LabelledQuestion, LabelledSet, Match, Matcher, Quality,
+    THRESHOLD,
+};
 pub use keys::{
     generate_recovery_passphrase, DbKey, KeyFile, KeyStore, MemoryKeyStore, OsKeyring,
     MIN_PASSPHRASE_CHARS,

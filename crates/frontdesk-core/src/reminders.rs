@@ -23,7 +23,7 @@ use crate::events::Event;
 use crate::outbox::{self, Mail, Sms};
 use crate::{clock, validate};
 
-mod dates;
+pub(crate) mod dates;
 mod templates;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

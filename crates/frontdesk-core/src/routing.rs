@@ -224,21 +224,54 @@ impl Candidate {
 }
 
 /// The shift rule in Rust: the reference the SQL form (`ON_SHIFT_SQL`) is tested against.
+/// `exceptions` are (staff id or None for the clinic, date, kind, start and end).
 #[cfg(test)]
-fn on_shift(hours: &[crate::staff::Shift], tz: chrono_tz::Tz, now: DateTime<Utc>) -> bool {
+#[allow(clippy::type_complexity)]
+fn on_shift(
+    hours: &[crate::staff::Shift],
+    exceptions: &[(
+        Option<&str>,
+        chrono::NaiveDate,
+        &str,
+        Option<(chrono::NaiveTime, chrono::NaiveTime)>,
+    )],
+    staff: &str,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> bool {
     let local = now.with_timezone(&tz);
-    let (day, time) = (local.weekday(), local.time());
-    hours
+    let (day, time, date) = (local.weekday(), local.time(), local.date_naive());
+    let covers = |span: Option<(chrono::NaiveTime, chrono::NaiveTime)>| {
+        span.is_none_or(|(a, b)| a <= time && time < b)
+    };
+    let today = exceptions.iter().filter(|e| e.1 == date);
+    let extra = today
+        .clone()
+        .any(|e| e.0 == Some(staff) && e.2 == "extra" && covers(e.3));
+    let off = today
+        .clone()
+        .any(|e| e.0.is_none_or(|s| s == staff) && e.2 == "off" && covers(e.3));
+    (hours
         .iter()
         .any(|s| s.day == day && s.start <= time && time < s.end)
+        || extra)
+        && !off
 }
 
 /// Whether a staff row's working hours (JSON, as `staff.rs` writes them) cover `:day` and
-/// `:time`, in SQL: parsing every colleague's hours in Rust for each decision cost more than the
-/// rest of the decision together. `on_shift` is the same rule in Rust; a test holds them equal.
-const ON_SHIFT_SQL: &str = "EXISTS (SELECT 1 FROM json_each(s.working_hours) h
-      WHERE h.value ->> '$.day' = :day
-        AND h.value ->> '$.start' <= :time AND :time < h.value ->> '$.end')";
+/// `:time`, changed by the schedules' exceptions on `:date` as `schedules::spans_on` changes
+/// them (extra hours add, leave and the clinic's closed days take away), in SQL: parsing every
+/// colleague's hours in Rust for each decision cost more than the rest of the decision
+/// together. `on_shift` is the same rule in Rust; a test holds them equal.
+const ON_SHIFT_SQL: &str = "((EXISTS (SELECT 1 FROM json_each(s.working_hours) h
+        WHERE h.value ->> '$.day' = :day
+          AND h.value ->> '$.start' <= :time AND :time < h.value ->> '$.end')
+      OR EXISTS (SELECT 1 FROM schedule_exceptions e
+        WHERE e.date = :date AND e.staff_id = s.id AND e.kind = 'extra'
+          AND e.start_time <= :time AND :time < e.end_time))
+     AND NOT EXISTS (SELECT 1 FROM schedule_exceptions e
+        WHERE e.date = :date AND (e.staff_id IS NULL OR e.staff_id = s.id) AND e.kind = 'off'
+          AND (e.start_time IS NULL OR (e.start_time <= :time AND :time < e.end_time))))";
 
 fn candidate_sql(filter: &str) -> String {
     format!(
@@ -248,12 +281,13 @@ fn candidate_sql(filter: &str) -> String {
     )
 }
 
-/// The clinic's local weekday and time, as the working hours are written.
-fn local_day_time(m: &Moment) -> (String, String) {
+/// The clinic's local weekday, time and date, as the working hours and exceptions are written.
+fn local_day_time(m: &Moment) -> (String, String, String) {
     let local = m.now.with_timezone(&m.tz);
     (
         local.weekday().to_string(),
         local.time().format("%H:%M:%S%.f").to_string(),
+        local.date_naive().to_string(),
     )
 }
 
@@ -264,13 +298,14 @@ fn candidates(
     key: &str,
     value: &str,
 ) -> Result<Vec<Candidate>> {
-    let (day, time) = local_day_time(m);
+    let (day, time, date) = local_day_time(m);
     let online: HashSet<&str> = m.online.iter().map(String::as_str).collect();
     let mut st = conn.prepare_cached(&candidate_sql(filter))?;
     let rows = st.query_map(
         &[
             (":day", &day as &dyn rusqlite::ToSql),
             (":time", &time),
+            (":date", &date),
             (key, &value),
         ][..],
         |r| {
@@ -995,10 +1030,14 @@ mod tests {
     /// by minute around the edges, with seconds and fractions.
     #[test]
     fn the_sql_shift_rule_matches_the_rust_one() {
-        use chrono::{NaiveTime, TimeZone, Weekday};
+        use chrono::{NaiveDate, NaiveTime, TimeZone, Weekday};
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE staff (working_hours TEXT)")
-            .unwrap();
+        conn.execute_batch(
+            "CREATE TABLE staff (id TEXT, working_hours TEXT);
+             CREATE TABLE schedule_exceptions (staff_id TEXT, date TEXT, kind TEXT,
+                start_time TEXT, end_time TEXT);",
+        )
+        .unwrap();
         let tz: chrono_tz::Tz = "Asia/Ho_Chi_Minh".parse().unwrap();
         let hours = vec![
             Shift {
@@ -1018,10 +1057,36 @@ mod tests {
             },
         ];
         conn.execute(
-            "INSERT INTO staff VALUES (?1)",
+            "INSERT INTO staff VALUES ('s1', ?1)",
             [serde_json::to_string(&hours).unwrap()],
         )
         .unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let (sun, mon) = (
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        );
+        // The clinic closed for an hour on Monday, the person on leave for another, extra
+        // hours on Sunday evening, and a colleague's leave that must change nothing here.
+        let exceptions = [
+            (None, mon, "off", Some((t(10, 0), t(11, 0)))),
+            (Some("s1"), mon, "off", Some((t(15, 0), t(16, 0)))),
+            (Some("s1"), sun, "extra", Some((t(20, 0), t(22, 30)))),
+            (Some("s2"), mon, "off", None),
+        ];
+        for (staff, date, kind, span) in &exceptions {
+            conn.execute(
+                "INSERT INTO schedule_exceptions VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    staff,
+                    date.to_string(),
+                    kind,
+                    span.map(|s| s.0.format("%H:%M").to_string()),
+                    span.map(|s| s.1.format("%H:%M").to_string())
+                ],
+            )
+            .unwrap();
+        }
         let sql = format!("SELECT {ON_SHIFT_SQL} FROM staff s");
         let start = tz
             .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
@@ -1038,18 +1103,36 @@ mod tests {
                 tz,
                 online: &[],
             };
-            let (day, time) = local_day_time(&m);
+            let (day, time, date) = local_day_time(&m);
             let in_sql: bool = conn
                 .query_row(
                     &sql,
-                    rusqlite::named_params! {":day": day, ":time": time},
+                    rusqlite::named_params! {":day": day, ":time": time, ":date": date},
                     |r| r.get(0),
                 )
                 .unwrap();
-            assert_eq!(in_sql, on_shift(&hours, tz, now), "{now}");
+            assert_eq!(
+                in_sql,
+                on_shift(&hours, &exceptions, "s1", tz, now),
+                "{now}"
+            );
             checked += in_sql as usize;
         }
         assert!(checked > 1000, "the shifts were found at all");
+        let at = |d: NaiveDate, h, m| tz.from_local_datetime(&d.and_time(t(h, m))).unwrap();
+        let hits = |d, h, mi| {
+            on_shift(
+                &hours,
+                &exceptions,
+                "s1",
+                tz,
+                at(d, h, mi).with_timezone(&Utc),
+            )
+        };
+        assert!(!hits(mon, 10, 30), "the clinic's closed hour");
+        assert!(!hits(mon, 15, 30), "leave");
+        assert!(hits(sun, 21, 0), "extra hours");
+        assert!(hits(mon, 9, 0));
     }
 
     #[test]
@@ -1063,10 +1146,10 @@ mod tests {
         }];
         // 02:00 UTC on Monday is 09:00 in Phnom Penh: the first minute of the shift.
         let at = |h, m| Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap();
-        assert!(on_shift(&hours, tz, at(2, 0)));
-        assert!(!on_shift(&hours, tz, at(1, 59)));
+        assert!(on_shift(&hours, &[], "s1", tz, at(2, 0)));
+        assert!(!on_shift(&hours, &[], "s1", tz, at(1, 59)));
         // 17:00 local is the end, exclusive.
-        assert!(on_shift(&hours, tz, at(9, 59)));
-        assert!(!on_shift(&hours, tz, at(10, 0)));
+        assert!(on_shift(&hours, &[], "s1", tz, at(9, 59)));
+        assert!(!on_shift(&hours, &[], "s1", tz, at(10, 0)));
     }
 }

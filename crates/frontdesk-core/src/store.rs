@@ -56,6 +56,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0010_name_order.sql",
         include_str!("../../../migrations/0010_name_order.sql"),
     ),
+    (
+        "0011_after_hours_faq.sql",
+        include_str!("../../../migrations/0011_after_hours_faq.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

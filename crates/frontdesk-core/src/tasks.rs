@@ -682,6 +682,18 @@ pub(crate) fn set_status(
         params![id, ctx.stamp(), me, status.as_str(), note],
     )?;
     ctx.emit(Event::TaskChanged { id: id.to_owned() });
+    if status == TaskStatus::Done && t.kind == TaskKind::CallBack {
+        if let Some(conversation) = &t.conversation_id {
+            // The visitor was called: their conversation no longer waits for an answer.
+            conn.execute(
+                "UPDATE conversations SET unanswered = 0 WHERE id = ?1",
+                [conversation],
+            )?;
+            ctx.emit(Event::ConversationChanged {
+                id: conversation.clone(),
+            });
+        }
+    }
     if closing && t.kind == TaskKind::Chat {
         // Someone may have room now: serve the queue.
         ctx.emit_all(routing::rebalance(conn, &moment(ctx))?);

@@ -35,6 +35,10 @@ const en = {
   'relay.consent_missing': 'Please agree to the privacy policy first.',
   'relay.too_large': 'This message is too long.',
   other: 'Something went wrong; please try again.',
+  auto: 'Automatic reply',
+  handoff: 'Talk to a person',
+  handoffText: 'I would like to talk to a person, please.',
+  offline: 'We are not at the desk right now.',
 };
 type Messages = typeof en;
 
@@ -73,6 +77,10 @@ const ar: Messages = {
   'relay.consent_missing': 'يرجى الموافقة على سياسة الخصوصية أولًا.',
   'relay.too_large': 'هذه الرسالة طويلة جدًا.',
   other: 'حدث خطأ ما؛ حاول مجددًا.',
+  auto: 'رد تلقائي',
+  handoff: 'تحدث إلى شخص',
+  handoffText: 'أود التحدث إلى أحد الموظفين من فضلكم.',
+  offline: 'لسنا في المكتب الآن.',
 };
 
 const km: Messages = {
@@ -110,6 +118,10 @@ const km: Messages = {
   'relay.consent_missing': 'សូមយល់ព្រមនឹងគោលការណ៍ឯកជនភាពជាមុនសិន។',
   'relay.too_large': 'សារនេះវែងពេក។',
   other: 'មានបញ្ហាអ្វីមួយ; សូមព្យាយាមម្ដងទៀត។',
+  auto: 'ការឆ្លើយតបស្វ័យប្រវត្តិ',
+  handoff: 'និយាយជាមួយបុគ្គលិក',
+  handoffText: 'ខ្ញុំចង់និយាយជាមួយបុគ្គលិក។',
+  offline: 'ពេលនេះយើងខ្ញុំមិនមាននៅតុទទួលភ្ញៀវទេ។',
 };
 
 const vi: Messages = {
@@ -147,6 +159,10 @@ const vi: Messages = {
   'relay.consent_missing': 'Vui lòng đồng ý với chính sách quyền riêng tư trước.',
   'relay.too_large': 'Tin nhắn quá dài.',
   other: 'Đã xảy ra lỗi; vui lòng thử lại.',
+  auto: 'Trả lời tự động',
+  handoff: 'Nói chuyện với nhân viên',
+  handoffText: 'Tôi muốn nói chuyện với nhân viên.',
+  offline: 'Hiện chúng tôi không có mặt tại quầy.',
 };
 
 const catalogs: Record<string, Messages> = { en, ar, km, vi };

@@ -155,20 +155,43 @@ async function boot(site: string, src: URL) {
     return el;
   };
 
+  // What the desk's absence means, in the place of an answer: while the desk is not connected,
+  // this (from the site config the relay keeps) is all a visitor can get.
+  const awayText = () => {
+    const next = nextOpening(config.openings, Date.now());
+    return [t('offline'), next ? t('answerFrom', { time: formatOpening(next, locale, config.time_zone) }) : '', config.offline_message ?? '']
+      .filter(Boolean)
+      .join('\n');
+  };
+
   const render = () => {
     clear(list);
-    for (const m of thread.list) {
+    const asked = thread.list.some((m) => m.handoff);
+    const shown = [...thread.list];
+    if (saved?.started && !online && !thread.list.some((m) => m.from === 'desk')) {
+      shown.push({ id: 'away', from: 'desk', text: awayText(), auto: 'offline' });
+    }
+    for (const m of shown) {
       const text = m.deleted ? t('deleted') : m.unreadable ? t('unreadable') : m.text;
       const li = h('li', {
-        'data-part': 'message',
+        // The away notice is the widget's own words, not a message anyone sent.
+        'data-part': m.id === 'away' ? 'away' : 'message',
         'data-id': m.id,
         'data-from': m.from,
         'data-deleted': m.deleted ? 'true' : undefined,
+        'data-auto': m.auto && !m.deleted ? m.auto : undefined,
       });
       if (m.quote && !m.deleted) li.append(h('div', { 'data-part': 'quote', 'data-quote-id': m.quote.id }, m.quote.text));
       li.append(h('span', { class: 'text' }, text));
+      // An automatic answer never traps anyone: a person is one press away.
+      if (m.auto === 'faq' && !m.deleted && !asked) {
+        const b = h('button', { type: 'button', 'data-part': 'handoff' }, t('handoff'));
+        b.addEventListener('click', () => sendMessage(t('handoffText'), true));
+        li.append(b);
+      }
       const meta = h('span', { class: 'meta' });
-      if (m.from === 'desk' && m.sender) meta.append(m.sender + ' · ');
+      if (m.auto && !m.deleted) meta.append(t('auto') + ' · ');
+      else if (m.from === 'desk' && m.sender) meta.append(m.sender + ' · ');
       meta.append(m.pending ? t('sending') : m.at ? timeOf(m.at) : '');
       li.append(meta);
       list.append(li);
@@ -217,7 +240,7 @@ async function boot(site: string, src: URL) {
       let m: Msg = { id: f.id, from: f.from, text: '', seq: f.seq, at: f.at };
       try {
         const b = JSON.parse(await openEnvelope(await convKey(), saved!.conversation, f.id, f.from, f.body));
-        m = { ...m, text: String(b.text ?? ''), quote: b.quote ?? null, sender: b.sender ?? null };
+        m = { ...m, text: String(b.text ?? ''), quote: b.quote ?? null, sender: b.sender ?? null, auto: b.auto ?? null, handoff: !!b.handoff };
       } catch {
         m.unreadable = true;
       }
@@ -374,23 +397,23 @@ async function boot(site: string, src: URL) {
     }
   });
 
-  const sendMessage = async () => {
-    const text = composer.value.trim();
+  const sendMessage = async (typed?: string, handoff = false) => {
+    const text = (typed ?? composer.value).trim();
     if (!text || !saved?.started) return;
     const n = utf8Length(text);
     if (n > config.max_text) return showError('tooLong', { n, max: config.max_text });
     showError(null);
     const id = ulid();
-    const plain = JSON.stringify({ text, quote: null, answers: null, page: null, lang: null, sender: null });
+    const plain = JSON.stringify({ text, quote: null, answers: null, page: null, lang: null, sender: null, ...(handoff ? { handoff } : {}) });
     const frame = { t: 'send', id, body: await seal(await convKey(), saved.conversation, id, 'visitor', plain) };
     saved.pending.push({ id, frame, text });
     persist();
-    composer.value = '';
-    thread.upsert({ id, from: 'visitor', text, pending: true });
+    if (typed === undefined) composer.value = '';
+    thread.upsert({ id, from: 'visitor', text, pending: true, handoff });
     render();
     if (bound) transmit(frame);
   };
-  send.addEventListener('click', sendMessage);
+  send.addEventListener('click', () => sendMessage());
   composer.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();

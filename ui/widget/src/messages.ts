@@ -11,6 +11,10 @@ export interface Msg {
   failed?: boolean;
   deleted?: boolean;
   unreadable?: boolean;
+  /** A desk answer the desk wrote by itself: 'after_hours' or 'faq'. */
+  auto?: string | null;
+  /** The visitor asked for a person. */
+  handoff?: boolean;
 }
 
 export class Thread {

@@ -28,10 +28,12 @@ button.primary:disabled{opacity:.6}
 details{font-size:12px;color:#555;margin-top:10px}
 details button{margin-top:6px;font-size:12px}
 [data-part=messages]{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}
-[data-part=message]{max-width:85%;padding:8px 10px;border-radius:12px;background:#eef5f4;align-self:flex-start;white-space:pre-wrap;overflow-wrap:anywhere;unicode-bidi:plaintext}
+[data-part=message],[data-part=away]{max-width:85%;padding:8px 10px;border-radius:12px;background:#eef5f4;align-self:flex-start;white-space:pre-wrap;overflow-wrap:anywhere;unicode-bidi:plaintext}
 [data-from=visitor]{background:#0b6e63;color:#fff;align-self:flex-end}
 [data-deleted=true] .text{font-style:italic;opacity:.75}
 [data-part=quote]{border-inline-start:3px solid #0003;padding-inline-start:6px;margin-bottom:4px;font-size:13px;opacity:.85}
+[data-auto]{background:#f4f1e8}
+[data-part=handoff]{display:block;margin-top:6px;border:1px solid #0b6e63;background:#fff;color:#0b6e63;border-radius:8px;padding:4px 10px;cursor:pointer;font-size:13px}
 .meta{font-size:11px;opacity:.75;margin-top:3px;display:block}
 .composer{display:flex;gap:6px;border-top:1px solid #ddd;padding:8px}
 .composer textarea{min-height:42px;height:42px}

@@ -101,6 +101,12 @@ pub(crate) fn run(conn: &Connection, now: DateTime<Utc>) -> Result<RetentionRun>
               WHERE id IN (SELECT id FROM temp.retention_quiet)",
             [&stamp],
         )?;
+        // A call-back made after hours carries the visitor's number as its title.
+        conn.execute(
+            "UPDATE tasks SET title = '' WHERE kind = 'call_back' AND created_by IS NULL
+                AND conversation_id IN (SELECT id FROM temp.retention_quiet)",
+            [],
+        )?;
     }
     conn.execute("DELETE FROM temp.retention_quiet", [])?;
 

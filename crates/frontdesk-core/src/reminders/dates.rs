@@ -15,7 +15,7 @@
 use chrono::{DateTime, Datelike, Locale};
 use chrono_tz::Tz;
 
-pub(super) struct When {
+pub(crate) struct When {
     pub date: String,
     pub time: String,
 }
@@ -78,7 +78,7 @@ fn title_case(s: &str) -> String {
 /// time, so a Latin name never borrows the date's digits. Isolates would not help that
 /// display, but they came with Unicode 6.3: older phones and SMS apps draw them as boxes, and
 /// each costs one of the 70 characters of an Arabic SMS part.
-pub(super) fn when(
+pub(crate) fn when(
     starts: DateTime<Tz>,
     today: DateTime<Tz>,
     language: &str,

@@ -276,6 +276,7 @@ fn settings_input(token: Option<&str>) -> ChatSettingsInput {
         policy_url: "https://clinic.example/privacy".into(),
         policy_version: "3".into(),
         offline_message: Some("We answer at 8.".into()),
+        after_hours_reply: true,
         logo: None,
         sms_gateway: None,
         sms_recipients: vec![],

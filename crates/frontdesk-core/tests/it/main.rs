@@ -2,13 +2,16 @@
 
 mod support;
 
+mod after_hours;
 mod appointments;
+mod assistant;
 mod audit;
 mod auth;
 mod backup;
 mod chat;
 mod clients;
 mod devices;
+mod faq;
 mod keys;
 mod permissions;
 mod privacy;

@@ -81,17 +81,7 @@ impl Desk {
 
     fn login(&self, login: &str) -> Principal {
         self.f.clock.advance(Duration::seconds(1));
-        let s = self
-            .f
-            .clinic
-            .login(&LoginRequest {
-                login: login.into(),
-                password: Secret::new(STAFF_PASSWORD),
-                totp_code: None,
-                workstation: format!("pc-{login}"),
-            })
-            .unwrap();
-        session(&s.token)
+        self.f.login(login)
     }
 
     /// A staff member shaped by `edit` who has not logged in.

@@ -115,6 +115,20 @@ impl Fixture {
         (staff, session(&s.token))
     }
 
+    /// Logs an existing staff member (without TOTP) in again, on their own PC.
+    pub fn login(&self, login: &str) -> Principal {
+        let s = self
+            .clinic
+            .login(&LoginRequest {
+                login: login.into(),
+                password: Secret::new(STAFF_PASSWORD),
+                totp_code: None,
+                workstation: format!("pc-{login}"),
+            })
+            .unwrap();
+        session(&s.token)
+    }
+
     pub fn add_client(&self, who: &Principal, fields: ClientFields) -> ClientSaved {
         match self
             .clinic
@@ -321,6 +335,7 @@ pub fn use_test_sms_gateway(f: &Fixture) {
             policy_url: chat.policy_url,
             policy_version: chat.policy_version,
             offline_message: chat.offline_message,
+            after_hours_reply: chat.after_hours_reply,
             logo: chat.logo,
             sms_gateway: Some(SmsGateway {
                 url: "http://127.0.0.1:9/sms?to={to}".into(),

@@ -26,6 +26,11 @@ const message = {
   at: '2026-03-02T02:01:00Z',
   delivered_at: null,
   deleted_at: null,
+  auto: null,
+  faq_id: null,
+  score: null,
+  corrected_by: null,
+  handoff: false,
 };
 
 /** A host that fails the way `answer` says (an error code) or answers. */
