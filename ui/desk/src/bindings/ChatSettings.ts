@@ -12,4 +12,8 @@ token_set: boolean,
 /**
  * The desk's public key, as published; visitors encrypt to it.
  */
-desk_public_key: string, questions: Array<Question>, policy_url: string, policy_version: string, offline_message: string | null, logo: Avatar | null, sms_gateway: SmsGateway | null, sms_recipients: Array<SmsRecipient>, };
+desk_public_key: string, questions: Array<Question>, policy_url: string, policy_version: string, offline_message: string | null, 
+/**
+ * Answer visitors by itself outside opening hours (on by default).
+ */
+after_hours_reply: boolean, logo: Avatar | null, sms_gateway: SmsGateway | null, sms_recipients: Array<SmsRecipient>, };

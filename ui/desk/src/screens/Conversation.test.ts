@@ -166,6 +166,45 @@ describe('a conversation', () => {
   });
 });
 
+describe('automatic answers', () => {
+  const auto = {
+    ...conv().messages[1],
+    id: '01HMSG00000000000000000003',
+    staff_id: null,
+    sender: 'Sunrise Clinic',
+    text: 'We open at 8.',
+    quote: null,
+    auto: 'faq' as const,
+    faq_id: '01HFAQ00000000000000000001',
+    score: 81,
+  };
+  const handoff = { ...conv().messages[0], id: '01HMSG00000000000000000004', text: 'A person, please', handoff: true };
+
+  it('are marked with why and how sure, a request for a person is marked, and a correction replaces one', async () => {
+    const calls = fakeDesk((c) => {
+      if (c.call === 'door' && c.args.op === 'chat_correct') return doorReply({ kind: 'chat_message', data: { ...auto, id: '01HMSG00000000000000000005', auto: null } });
+      return doorReply({ kind: 'conversation', data: conv({ messages: [conv().messages[0], auto, handoff] }) });
+    });
+    const { container } = render(Conversation, { id: conv().id, version: 0 });
+    const li = await vi.waitFor(() => {
+      const el = container.querySelector('[data-auto="faq"]');
+      expect(el).not.toBeNull();
+      return el as HTMLElement;
+    });
+    expect(li.querySelector('[data-testid=auto-label]')!.textContent).toContain('Automatic answer from the FAQ (81% sure)');
+    expect(container.querySelector('[data-testid=handoff]')!.textContent).toContain('Asked to talk to a person');
+    // Nobody's own reply: it can be corrected, not deleted.
+    expect(container.querySelector(`[data-delete="${auto.id}"]`)).toBeNull();
+    await fireEvent.click(container.querySelector(`[data-correct="${auto.id}"]`)!);
+    expect(screen.getByTestId('correcting').textContent).toContain('We open at 8.');
+    await fireEvent.input(container.querySelector('#chat-reply')!, { target: { value: 'We open at 7:30 now.' } });
+    await fireEvent.click(container.querySelector('#chat-send')!);
+    await vi.waitFor(() => expect(doorRequests(calls, 'chat_correct')).toHaveLength(1));
+    expect(doorRequests(calls, 'chat_correct')[0].args).toMatchObject({ message_id: auto.id, text: 'We open at 7:30 now.' });
+    expect(doorRequests(calls, 'chat_reply')).toHaveLength(0);
+  });
+});
+
 describe('a reply while the host desk is out of reach', () => {
   const box = () => document.getElementById('chat-reply') as HTMLTextAreaElement;
   const sendButton = () => document.getElementById('chat-send') as HTMLButtonElement;
