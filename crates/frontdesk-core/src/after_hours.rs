@@ -16,7 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::Result;
 use crate::events::Event;
 use crate::reminders::dates;
-use crate::{chat, clock, routing, search, validate};
+use crate::{chat, routing, search, validate};
 
 /// Days looked ahead for the next opening: a clinic closed longer says "as soon as we can".
 const LOOK_AHEAD_DAYS: i64 = 14;
@@ -276,32 +276,13 @@ fn call_back_task(
         [conversation_id],
         |r| r.get(0),
     )?;
-    let id = ulid::Ulid::new().to_string();
-    let now = clock::stamp(m.now);
-    tx.execute(
-        "INSERT INTO tasks (id, kind, title, client_id, conversation_id, reason, created_at, updated_at)
-         VALUES (?1, 'call_back', ?2, ?3, ?4, 'queued', ?5, ?5)",
-        params![id, phone, client, conversation_id, now],
-    )?;
-    tx.execute(
-        "INSERT INTO task_history (task_id, at, action) VALUES (?1, ?2, 'created')",
-        params![id, now],
-    )?;
-    routing::route(
+    routing::open_task(
         tx,
         m,
-        &routing::Facts {
-            task_id: &id,
-            client_id: client.as_deref(),
-            conversation_id: Some(conversation_id),
-            min_tier: 1,
-            exclude: None,
-            personal_rules: true,
-        },
-        None,
-        "assigned",
-        None,
-        None,
+        "call_back",
+        phone,
+        client.as_deref(),
+        conversation_id,
     )
 }
 

@@ -634,12 +634,32 @@ pub(crate) fn chat_arrived(
         [conversation_id],
         |r| r.get(0),
     )?;
+    open_task(
+        conn,
+        m,
+        "chat",
+        "Website chat",
+        client.as_deref(),
+        conversation_id,
+    )
+}
+
+/// A new task of a conversation, made by the desk itself (a chat, an after-hours call-back),
+/// queued and routed at once by every rule: whoever it names, or the queue.
+pub(crate) fn open_task(
+    conn: &Connection,
+    m: &Moment,
+    kind: &str,
+    title: &str,
+    client: Option<&str>,
+    conversation_id: &str,
+) -> Result<Vec<Event>> {
     let id = ulid::Ulid::new().to_string();
     let now = m.stamp();
     conn.execute(
         "INSERT INTO tasks (id, kind, title, client_id, conversation_id, reason, created_at, updated_at)
-         VALUES (?1, 'chat', 'Website chat', ?2, ?3, 'queued', ?4, ?4)",
-        params![id, client, conversation_id, now],
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+        params![id, kind, title, client, conversation_id, now],
     )?;
     conn.execute(
         "INSERT INTO task_history (task_id, at, action) VALUES (?1, ?2, 'created')",
@@ -650,7 +670,7 @@ pub(crate) fn chat_arrived(
         m,
         &Facts {
             task_id: &id,
-            client_id: client.as_deref(),
+            client_id: client,
             conversation_id: Some(conversation_id),
             min_tier: 1,
             exclude: None,
