@@ -127,6 +127,10 @@ impl Stack {
             &["chat", "link", &format!("http://127.0.0.1:{port}")],
             &[("FRONTDESK_DESK_TOKEN", &token)],
         );
+        // These tests count every message of a conversation at any hour of the day; the
+        // after-hours reply is tested with a set clock (core's tests/it/after_hours.rs and the
+        // desk's real-window test).
+        admin(&["chat", "after-hours", "off"], &[]);
         Stack {
             dir,
             port,
