@@ -840,17 +840,22 @@ pub(crate) fn correct(
         "UPDATE chat_messages SET corrected_by = ?2 WHERE id = ?1",
         params![message_id, fixed.id],
     )?;
+    take_back(conn, ctx, &m.conversation_id, message_id)?;
+    Ok(fixed)
+}
+
+/// Asks the relay to delete a desk message's ciphertext: the visitor sees it as deleted.
+fn take_back(conn: &Connection, ctx: &Ctx, conversation_id: &str, message_id: &str) -> Result<()> {
     outbox::push_relay(
         conn,
         ctx.now,
         &format!("{message_id}-delete"),
         &DeskIn::Delete {
-            conversation: m.conversation_id.clone(),
+            conversation: conversation_id.to_owned(),
             id: message_id.to_owned(),
             files: vec![],
         },
-    )?;
-    Ok(fixed)
+    )
 }
 
 /// Who writes a reply: the staff member and the name the visitor sees.
@@ -888,16 +893,7 @@ pub(crate) fn delete(conn: &Connection, ctx: &Ctx, message_id: &str) -> Result<C
         "UPDATE chat_messages SET deleted_at = ?2, deleted_by = ?3, body = '' WHERE id = ?1",
         params![message_id, ctx.stamp(), author(conn, ctx)?.0],
     )?;
-    outbox::push_relay(
-        conn,
-        ctx.now,
-        &format!("{message_id}-delete"),
-        &DeskIn::Delete {
-            conversation: m.conversation_id.clone(),
-            id: message_id.to_owned(),
-            files: vec![],
-        },
-    )?;
+    take_back(conn, ctx, &m.conversation_id, message_id)?;
     message(conn, message_id)
 }
 
