@@ -101,6 +101,46 @@ pub fn export_audit(desk: &Desk, filter: frontdesk_core::AuditFilter) -> DeskRes
     })
 }
 
+/// A chat file from the door (which checked its type by content and audits the read), saved in
+/// the Downloads folder under its own name with the extension its content has: a file named
+/// "x.exe" that is a PDF is saved as "x.pdf", and nothing is ever run.
+pub fn save_chat_file(desk: &Desk, id: String) -> DeskResult<Saved> {
+    let f = match desk.door(Request::ChatFileGet { id })? {
+        Response::ChatFile(f) => f,
+        other => unreachable!("the door answers a file request with a file, not {other:?}"),
+    };
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &f.base64)
+        .map_err(|_| DeskError::Save(std::io::Error::other("the file's bytes are damaged")))?;
+    let ext = match f.mime.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "bin",
+    };
+    let stem: String = Path::new(&f.name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
+        .take(100)
+        .collect();
+    let stem = if stem.trim().is_empty() {
+        "chat-file".to_owned()
+    } else {
+        stem.trim().to_owned()
+    };
+    let dir = folder();
+    std::fs::create_dir_all(&dir).map_err(DeskError::Save)?;
+    let path = free_name(&dir, &stem, ext);
+    write_new(&path, &bytes).map_err(DeskError::Save)?;
+    Ok(Saved {
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+    })
+}
+
 /// Everything about one client as JSON (the documented schema) and as a readable PDF; with
 /// `encrypt`, both inside one AES-256 zip whose one-time password comes back in the reply.
 pub fn export_client(

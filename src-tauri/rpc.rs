@@ -90,6 +90,10 @@ pub enum Call {
         #[serde(default)]
         encrypt: bool,
     },
+    /// Save a chat file (a picture or a PDF) on this PC: a PDF is never opened in the desk.
+    SaveChatFile {
+        id: String,
+    },
     Door(Request),
 }
 
@@ -177,6 +181,7 @@ pub fn dispatch(desk: &Desk, started: Instant, call: Call) -> DeskResult<Reply> 
         Call::ExportClient { id, totp, encrypt } => {
             Reply::ClientExported(crate::export::export_client(desk, id, totp, encrypt)?)
         }
+        Call::SaveChatFile { id } => Reply::Saved(crate::export::save_chat_file(desk, id)?),
         Call::Door(req) => Reply::Door(desk.door(req)?),
     })
 }

@@ -3,8 +3,9 @@
 // reply with its sound, the deletion, a reload that resumes, and the relay holding no plaintext.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { adminJson, admin, chatStack, until } from './chat-support.mjs';
 
@@ -352,3 +353,151 @@ test('the widget speaks Khmer, Vietnamese, Arabic and English from the page\'s <
     await page.close();
   }
 });
+
+// A real PNG (1×1, grey) carrying a planted text chunk, so the relay's disk can be searched for it.
+function crc32(buf) {
+  if (zlib.crc32) return zlib.crc32(buf);
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+function pngWith(text) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(1, 0); // width
+  ihdr.writeUInt32BE(1, 4); // height
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('tEXt', Buffer.from(`Comment\0${text}`, 'latin1')),
+    chunk('IDAT', zlib.deflateSync(Buffer.from([0, 0x80]))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []);
+}
+
+test('pictures and PDFs: the visitor sends a picture, sealed; the desk sends a PDF back; other files never leave the browser', async () => {
+  const PLANTED_IMG = 'PLANTED-IMG-5e1a';
+  const words = widgetWords('en');
+  const { page, errors } = await openPage();
+  const puts = [];
+  page.on('request', (r) => r.method() === 'PUT' && puts.push(r.url()));
+  await page.click('[data-part=launcher]');
+  await page.fill('[data-field=name]', 'File Visitor');
+  await page.fill('[data-field=question]', 'May I send you my x-ray?');
+  await page.check('[data-part=consent]');
+  // Files go only into a conversation the relay has: no attach button before `start`.
+  assert.equal(await page.isVisible('[data-part=attach]'), false);
+  await page.waitForTimeout(1600);
+  await page.click('[data-part=start]');
+  await page.locator('[data-part=message][data-from=visitor] [data-part=time]').waitFor({ timeout: 30000 });
+  await page.locator('[data-part=attach]').waitFor();
+  const conv = await until('the conversation at the desk', () =>
+    adminJson(stack.db, 'chat', 'list').find((c) => c.visitor_name === 'File Visitor'));
+
+  // A picture with a few words: shown inline at once, then acknowledged.
+  const png = pngWith(PLANTED_IMG);
+  await page.fill('[data-part=composer]', 'Here is my x-ray');
+  await page.setInputFiles('[data-part=file-input]', { name: 'x-ray.png', mimeType: 'image/png', buffer: png });
+  const sent = page.locator('[data-part=message][data-from=visitor]', { has: page.locator('img[data-part=file]') });
+  await sent.locator('[data-part=time]').waitFor({ timeout: 20000 });
+  assert.equal(await sent.locator('.text').textContent(), 'Here is my x-ray');
+  assert.equal(await page.inputValue('[data-part=composer]'), '', 'the text went with the picture');
+  const img = sent.locator('img[data-part=file]');
+  assert.match(await img.getAttribute('src'), /^blob:/);
+  assert.equal(await img.getAttribute('alt'), 'x-ray.png');
+  await until('the picture drawn', async () => (await img.evaluate((el) => el.complete && el.naturalWidth)) === 1);
+  assert.equal(puts.length, 1);
+  assert.match(puts[0], new RegExp(`/v1/sites/${stack.siteId}/files/${conv.id}/[0-9A-Z]{26}$`));
+
+  // The desk has it, stored and checked.
+  const withFile = await until('the picture at the desk', () =>
+    adminJson(stack.db, 'chat', 'show', conv.id).messages.find((m) => m.files?.length));
+  assert.equal(withFile.text, 'Here is my x-ray');
+  assert.equal(withFile.files[0].status, 'stored');
+  assert.equal(withFile.files[0].mime, 'image/png');
+  assert.equal(withFile.files[0].name, 'x-ray.png');
+
+  // The desk sends a PDF back: a link that downloads it, typed as a PDF, named after it.
+  const pdfPath = join(stack.dir, 'price-list.pdf');
+  writeFileSync(pdfPath, minimalPdf());
+  admin(stack.db, 'chat', 'send-file', conv.id, pdfPath, '--text', 'Your price list');
+  const link = page.locator('[data-part=message][data-from=desk] a[data-part=file]');
+  await link.waitFor({ timeout: 20000 });
+  assert.equal(await link.textContent(), 'price-list.pdf');
+  assert.equal(await link.getAttribute('download'), 'price-list.pdf');
+  assert.equal(await link.getAttribute('target'), null);
+  assert.match(await link.getAttribute('href'), /^blob:/);
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.equal(download.suggestedFilename(), 'price-list.pdf');
+  assert.equal(readFileSync(await download.path(), 'latin1'), readFileSync(pdfPath, 'latin1'));
+  assert.equal(page.url(), `${stack.url}/demo`, 'the PDF is saved, not opened in the page');
+  assert.match(await page.textContent('[data-part=message][data-from=desk] .text'), /Your price list/);
+
+  // A page renamed .png is refused by its bytes, translated, and nothing is uploaded.
+  await page.fill('[data-part=composer]', 'and this one');
+  await page.setInputFiles('[data-part=file-input]', {
+    name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>'),
+  });
+  await until('the refusal', async () => (await page.textContent('[data-part=error]')) === words.fileType);
+  assert.equal(await page.inputValue('[data-part=composer]'), 'and this one', 'the text stays');
+  // So is a picture over the clinic's 10 MB.
+  const big = Buffer.alloc(11 * 1024 * 1024);
+  png.copy(big);
+  await page.setInputFiles('[data-part=file-input]', { name: 'big.png', mimeType: 'image/png', buffer: big });
+  await until('the size refusal', async () =>
+    (await page.textContent('[data-part=error]')) === words.fileTooLarge.replace('{mb}', '10'));
+  await page.waitForTimeout(500);
+  assert.equal(puts.length, 1, 'refused files are never uploaded');
+  assert.equal(await page.locator('[data-part=file]').count(), 2);
+
+  // After a reload both files come back from the relay, decrypted and checked in the browser.
+  await page.reload();
+  await page.evaluate(() => window.__frontdeskWidget.ready);
+  await page.click('[data-part=launcher]');
+  await until('the picture again', async () =>
+    (await page.locator('img[data-part=file]').evaluate((el) => el.complete && el.naturalWidth).catch(() => 0)) === 1);
+  await page.locator('a[data-part=file]').waitFor({ timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // The relay holds the picture sealed: its planted text is nowhere on the relay's disk.
+  for (const f of filesUnder(stack.relayData)) {
+    assert.equal(readFileSync(f).includes(PLANTED_IMG), false, `${PLANTED_IMG} found in ${f}`);
+  }
+});
+
+// A one-page PDF with a correct cross-reference table: the desk refuses a damaged one.
+function minimalPdf() {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const at of offsets) out += `${String(at).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return out;
+}

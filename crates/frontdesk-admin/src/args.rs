@@ -217,6 +217,24 @@ pub enum ChatCmd {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Send a picture (JPEG, PNG, WebP) or a PDF as a reply; prints the reply's id. The
+    /// content decides the type, not the file's name.
+    SendFile {
+        conversation: String,
+        path: std::path::PathBuf,
+        /// A text sent with the file.
+        #[arg(long, default_value = "")]
+        text: String,
+        /// A ULID for the reply, so a repeated command never sends twice.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Save a stored chat file (either side's) to a path.
+    FileGet {
+        id: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Delete a reply; the visitor's widget shows it as deleted.
     Delete { message: String },
     /// Answer in place of an automatic answer; the visitor sees this instead.

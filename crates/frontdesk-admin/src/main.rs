@@ -527,6 +527,51 @@ fn chat(clinic: &Clinic, who: &Principal, cmd: ChatCmd, json: bool) -> Result<()
                 quote_id: quote,
             },
         )?),
+        ChatCmd::SendFile {
+            conversation,
+            path,
+            text,
+            id,
+        } => {
+            let bytes = std::fs::read(&path)?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            show(clinic.handle(
+                who,
+                Request::ChatSendFile {
+                    conversation_id: conversation,
+                    id,
+                    file_id: None,
+                    name,
+                    base64: base64::Engine::encode(
+                        &base64::engine::general_purpose::STANDARD,
+                        bytes,
+                    ),
+                    text,
+                },
+            )?)
+        }
+        ChatCmd::FileGet { id, out } => {
+            let Response::ChatFile(f) = clinic.handle(who, Request::ChatFileGet { id })? else {
+                unreachable!("a file request answers with a file")
+            };
+            let bytes =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &f.base64)
+                    .map_err(|_| frontdesk_core::Error::Corrupt)?;
+            std::fs::write(&out, &bytes)?;
+            let v = serde_json::json!({"id": f.id, "name": f.name, "mime": f.mime,
+                "size": bytes.len(), "out": out});
+            output::line(json, &v, || {
+                format!(
+                    "Saved {} ({} bytes) to {}.",
+                    f.name,
+                    bytes.len(),
+                    out.display()
+                )
+            });
+        }
         ChatCmd::Delete { message } => show(clinic.handle(
             who,
             Request::ChatDelete {
@@ -553,6 +598,7 @@ fn chat(clinic: &Clinic, who: &Principal, cmd: ChatCmd, json: bool) -> Result<()
                 policy_version: s.policy_version,
                 offline_message: s.offline_message,
                 after_hours_reply: state == "on",
+                max_file_mb: s.max_file_mb,
                 logo: s.logo,
                 sms_gateway: s.sms_gateway,
                 sms_recipients: s.sms_recipients,

@@ -14,9 +14,6 @@
 //! chat's business. Decoding a large photo takes a noticeable fraction of a second, so callers
 //! run [`content::check`] off the thread that answers the UI.
 
-// The chat's attachment messages, which call this, come next; until then nothing outside the
-// tests does.
-#![allow(dead_code)]
-
 pub(crate) mod content;
+pub(crate) mod store;
 pub(crate) mod thumbs;

@@ -14,7 +14,7 @@
 //! crash before the ack) changes nothing the second time.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use frontdesk_proto::crypto::{Body, DeskKey, Quote, Side};
+use frontdesk_proto::crypto::{Body, ConversationKey, DeskKey, FileRef, Quote, Side};
 use frontdesk_proto::wire::{
     DeskIn, Policy, Question, QuestionKind, SiteConfig, StaffPresence, VisitorEvent,
 };
@@ -22,6 +22,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::attachments::store::{self as files, ChatFile};
 use crate::audit::Actor;
 use crate::auth::Secret;
 use crate::clients::{self, ClientFields, ClientSource, ClientSummary};
@@ -82,6 +83,8 @@ pub struct ChatSettings {
     pub offline_message: Option<String>,
     /// Answer visitors by itself outside opening hours (on by default).
     pub after_hours_reply: bool,
+    /// The most a file sent in chat may weigh, in MiB (1 to 25).
+    pub max_file_mb: u32,
     pub logo: Option<Avatar>,
     pub sms_gateway: Option<SmsGateway>,
     pub sms_recipients: Vec<SmsRecipient>,
@@ -101,6 +104,8 @@ pub struct ChatSettingsInput {
     pub offline_message: Option<String>,
     #[serde(default = "on")]
     pub after_hours_reply: bool,
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: u32,
     #[serde(default)]
     pub logo: Option<Avatar>,
     #[serde(default)]
@@ -149,6 +154,8 @@ pub struct ChatMessage {
     pub corrected_by: Option<String>,
     /// The visitor asked for a person.
     pub handoff: bool,
+    /// Pictures and documents the message carries (thumbnails only; `ChatFileGet` has the rest).
+    pub files: Vec<ChatFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +225,10 @@ fn on() -> bool {
     true
 }
 
+fn default_max_file_mb() -> u32 {
+    files::DEFAULT_MAX_FILE_MB
+}
+
 fn default_questions() -> Vec<Question> {
     let q = |id: &str, kind, required| Question {
         id: id.into(),
@@ -260,7 +271,8 @@ pub(crate) fn settings(conn: &Connection, now: &str) -> Result<ChatSettings> {
     let key = desk_key(conn)?;
     let mut s = conn.query_row(
         "SELECT relay_url, desk_token IS NOT NULL, questions, policy_url, policy_version,
-                offline_message, logo, logo_mime, sms_gateway, after_hours_reply FROM chat_link",
+                offline_message, logo, logo_mime, sms_gateway, after_hours_reply, max_file_mb
+           FROM chat_link",
         [],
         |r| {
             let logo: Option<Vec<u8>> = r.get(6)?;
@@ -274,6 +286,7 @@ pub(crate) fn settings(conn: &Connection, now: &str) -> Result<ChatSettings> {
                 policy_version: r.get(4)?,
                 offline_message: r.get(5)?,
                 after_hours_reply: r.get(9)?,
+                max_file_mb: r.get(10)?,
                 logo: logo.zip(mime).map(|(b, mime)| Avatar {
                     mime,
                     base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b),
@@ -370,6 +383,17 @@ pub(crate) fn update_settings(
     };
     let policy_version = validate::required("policy_version", &input.policy_version, 40)?;
     let offline = validate::optional("offline_message", input.offline_message.as_deref(), 500)?;
+    if !files::MAX_FILE_MB.contains(&input.max_file_mb) {
+        return Err(Error::invalid(
+            "max_file_mb",
+            "validation.max_file_mb",
+            format!(
+                "must be between {} and {} MB",
+                files::MAX_FILE_MB.start(),
+                files::MAX_FILE_MB.end()
+            ),
+        ));
+    }
     if let Some(g) = &input.sms_gateway {
         check_url("sms_gateway.url", &g.url, &["https", "http"])?;
         if !["GET", "POST", "PUT"].contains(&g.method.as_str()) {
@@ -420,7 +444,7 @@ pub(crate) fn update_settings(
     conn.execute(
         "UPDATE chat_link SET relay_url = ?1, questions = ?2, policy_url = ?3, policy_version = ?4,
                 offline_message = ?5, logo = ?6, logo_mime = ?7, sms_gateway = ?8, updated_at = ?9,
-                after_hours_reply = ?10",
+                after_hours_reply = ?10, max_file_mb = ?11",
         params![
             relay_url,
             serde_json::to_string(&input.questions).expect("questions serialize"),
@@ -434,7 +458,8 @@ pub(crate) fn update_settings(
                 .as_ref()
                 .map(|g| serde_json::to_string(g).expect("serializes")),
             now,
-            input.after_hours_reply
+            input.after_hours_reply,
+            input.max_file_mb
         ],
     )?;
     match input
@@ -531,20 +556,51 @@ fn message_row(r: &Row) -> rusqlite::Result<ChatMessage> {
             .map(|s| (s * 100.0).round().clamp(0.0, 100.0) as u8),
         corrected_by: r.get("corrected_by")?,
         handoff: r.get("handoff")?,
+        files: vec![],
     })
 }
 
 fn message(conn: &Connection, id: &str) -> Result<ChatMessage> {
-    conn.query_row(
-        "SELECT * FROM chat_messages WHERE id = ?1",
-        [id],
-        message_row,
-    )
-    .optional()?
-    .ok_or_else(|| Error::NotFound {
-        kind: "message",
-        id: id.to_owned(),
-    })
+    let m = conn
+        .query_row(
+            "SELECT * FROM chat_messages WHERE id = ?1",
+            [id],
+            message_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            kind: "message",
+            id: id.to_owned(),
+        })?;
+    let mut one = [m];
+    files::attach(conn, &mut one)?;
+    let [m] = one;
+    Ok(m)
+}
+
+pub(crate) fn message_with_files(conn: &Connection, id: &str) -> Result<ChatMessage> {
+    message(conn, id)
+}
+
+/// The key a conversation's messages and files are sealed with.
+pub(crate) fn conversation_key(
+    conn: &Connection,
+    conversation_id: &str,
+) -> Result<ConversationKey> {
+    let visitor_key: String = conn
+        .query_row(
+            "SELECT visitor_key FROM conversations WHERE id = ?1",
+            [conversation_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            kind: "conversation",
+            id: conversation_id.to_owned(),
+        })?;
+    desk_key(conn)?
+        .conversation_key(&visitor_key, conversation_id)
+        .map_err(|_| Error::Corrupt)
 }
 
 fn client_name(conn: &Connection, id: Option<&str>) -> Result<Option<String>> {
@@ -642,6 +698,7 @@ pub(crate) fn get(conn: &Connection, ctx: &Ctx, id: &str) -> Result<Conversation
     c.messages = st
         .query_map([id], message_row)?
         .collect::<rusqlite::Result<_>>()?;
+    files::attach(conn, &mut c.messages)?;
     c.task = tasks::for_conversation(conn, ctx.now, id)?.map(Box::new);
     if c.client_id.is_none() {
         let ids = matching_clients(
@@ -732,7 +789,36 @@ pub(crate) fn reply(
     text: &str,
     quote_id: Option<&str>,
 ) -> Result<ChatMessage> {
-    let text = check_text(text)?;
+    reply_inner(conn, ctx, conversation_id, id, text, quote_id, &[])
+}
+
+/// A reply carrying files (the text may then be empty). The caller stores the files and
+/// queues their uploads in the same transaction; the reply frame waits for those uploads.
+pub(crate) fn reply_files(
+    conn: &Connection,
+    ctx: &Ctx,
+    conversation_id: &str,
+    id: Option<&str>,
+    text: &str,
+    files: &[FileRef],
+) -> Result<ChatMessage> {
+    reply_inner(conn, ctx, conversation_id, id, text, None, files)
+}
+
+fn reply_inner(
+    conn: &Connection,
+    ctx: &Ctx,
+    conversation_id: &str,
+    id: Option<&str>,
+    text: &str,
+    quote_id: Option<&str>,
+    files: &[FileRef],
+) -> Result<ChatMessage> {
+    let text = if files.is_empty() || !text.trim().is_empty() {
+        check_text(text)?
+    } else {
+        String::new()
+    };
     let id = match id {
         None => ulid::Ulid::new().to_string(),
         Some(given) => ulid::Ulid::from_string(given.trim())
@@ -782,6 +868,7 @@ pub(crate) fn reply(
         text: text.clone(),
         quote: quote.clone(),
         sender: name.clone(),
+        files: files.to_vec(),
         ..Body::default()
     };
     let key = desk_key(conn)?
@@ -840,12 +927,19 @@ pub(crate) fn correct(
         "UPDATE chat_messages SET corrected_by = ?2 WHERE id = ?1",
         params![message_id, fixed.id],
     )?;
-    take_back(conn, ctx, &m.conversation_id, message_id)?;
+    take_back(conn, ctx, &m.conversation_id, message_id, vec![])?;
     Ok(fixed)
 }
 
-/// Asks the relay to delete a desk message's ciphertext: the visitor sees it as deleted.
-fn take_back(conn: &Connection, ctx: &Ctx, conversation_id: &str, message_id: &str) -> Result<()> {
+/// Asks the relay to delete a desk message's ciphertext and its files: the visitor sees it as
+/// deleted.
+fn take_back(
+    conn: &Connection,
+    ctx: &Ctx,
+    conversation_id: &str,
+    message_id: &str,
+    files: Vec<String>,
+) -> Result<()> {
     outbox::push_relay(
         conn,
         ctx.now,
@@ -853,7 +947,7 @@ fn take_back(conn: &Connection, ctx: &Ctx, conversation_id: &str, message_id: &s
         &DeskIn::Delete {
             conversation: conversation_id.to_owned(),
             id: message_id.to_owned(),
-            files: vec![],
+            files,
         },
     )
 }
@@ -893,7 +987,9 @@ pub(crate) fn delete(conn: &Connection, ctx: &Ctx, message_id: &str) -> Result<C
         "UPDATE chat_messages SET deleted_at = ?2, deleted_by = ?3, body = '' WHERE id = ?1",
         params![message_id, ctx.stamp(), author(conn, ctx)?.0],
     )?;
-    take_back(conn, ctx, &m.conversation_id, message_id)?;
+    // The reply's files go with it, here and at the relay.
+    let file_ids = files::delete_desk_files(conn, message_id)?;
+    take_back(conn, ctx, &m.conversation_id, message_id, file_ids)?;
     message(conn, message_id)
 }
 
@@ -1055,8 +1151,7 @@ impl Clinic {
             },
             offline_message: s.offline_message,
             max_text: MAX_TEXT as u32,
-            // Until the desk sends files of its own, it takes what desks before files got.
-            max_file: frontdesk_proto::wire::DEFAULT_MAX_FILE,
+            max_file: files::max_bytes(&conn)? as u64,
             pow: true,
         })
     }
@@ -1217,6 +1312,33 @@ fn send_auto(
     auto: Auto,
     faq: Option<(&str, f32)>,
 ) -> Result<String> {
+    send_desk_own(tx, now, key, clinic, conversation_id, text, Some(auto), faq)
+}
+
+/// A short note from the desk itself that is no answer (a refused file): sent like an
+/// automatic reply, but neither marked as one nor counting as answering the visitor.
+pub(crate) fn send_notice(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    conversation_id: &str,
+    text: &str,
+) -> Result<String> {
+    let key = desk_key(tx)?;
+    let clinic: String = tx.query_row("SELECT name FROM clinic", [], |r| r.get(0))?;
+    send_desk_own(tx, now, &key, &clinic, conversation_id, text, None, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn send_desk_own(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    key: &DeskKey,
+    clinic: &str,
+    conversation_id: &str,
+    text: &str,
+    auto: Option<Auto>,
+    faq: Option<(&str, f32)>,
+) -> Result<String> {
     let visitor_key: String = tx.query_row(
         "SELECT visitor_key FROM conversations WHERE id = ?1",
         [conversation_id],
@@ -1227,7 +1349,7 @@ fn send_auto(
     let body = Body {
         text: text.clone(),
         sender: Some(clinic.to_owned()),
-        auto: Some(auto.as_str().to_owned()),
+        auto: auto.map(|a| a.as_str().to_owned()),
         ..Body::default()
     };
     let envelope = key
@@ -1243,7 +1365,7 @@ fn send_auto(
             clinic,
             text,
             clock::stamp(now),
-            auto.as_str(),
+            auto.map(Auto::as_str),
             faq.map(|f| f.0),
             faq.map(|f| f.1 as f64)
         ],
@@ -1321,7 +1443,7 @@ fn ingest_one(
                 outbox::sms_new_chat(tx, now, conversation)?;
                 crate::consents::from_chat(tx, now, None, conversation)?;
             }
-            insert_visitor_message(tx, conversation, id, opened, &at, inc.seq)
+            insert_visitor_message(tx, now, conversation, id, opened, &at, inc.seq)
         }
         VisitorEvent::Message {
             conversation,
@@ -1343,7 +1465,7 @@ fn ingest_one(
                 .conversation_key(&visitor_key, conversation)
                 .ok()
                 .and_then(|k| k.open(id, Side::Visitor, body).ok());
-            insert_visitor_message(tx, conversation, id, opened, &at, inc.seq)
+            insert_visitor_message(tx, now, conversation, id, opened, &at, inc.seq)
         }
         VisitorEvent::Presence {
             conversation,
@@ -1362,6 +1484,7 @@ fn ingest_one(
 
 fn insert_visitor_message(
     tx: &Connection,
+    now: DateTime<Utc>,
     conversation: &str,
     id: &str,
     opened: Option<Body>,
@@ -1389,6 +1512,8 @@ fn insert_visitor_message(
     if n == 0 {
         return Ok(None);
     }
+    // The files it names wait, pending, for the host to fetch them.
+    files::insert_visitor_refs(tx, &clock::stamp(now), conversation, id, &body.files)?;
     tx.execute(
         "UPDATE conversations SET unanswered = 1, last_message_at = max(last_message_at, ?2),
                 visitor_online = 1, visitor_seen_at = ?2 WHERE id = ?1",

@@ -17,6 +17,7 @@ use crate::appointments::{
     self, Appointment, AppointmentSaved, AppointmentStatus, Booking, Calendar, Conflict, FreeSlot,
     Move, Scope,
 };
+use crate::attachments::store::{self as chat_files, ChatFileData};
 use crate::audit::{self, Actor, AuditFilter, Outcome, VerifyReport};
 use crate::auth::{Secret, TotpEnrollment};
 use crate::breakglass::{self, BreakGlassSealed, PrivacyOverview};
@@ -185,6 +186,25 @@ pub enum Request {
     },
     ChatDelete {
         message_id: String,
+    },
+    /// A picture or PDF to the visitor, with an optional text, as one reply. The bytes are
+    /// checked by their content; the name is only for display.
+    ChatSendFile {
+        conversation_id: String,
+        /// The reply's ULID, made where it is written, so a retried send never doubles it.
+        #[serde(default)]
+        id: Option<String>,
+        /// The file's ULID (its name at the relay); made here if not given.
+        #[serde(default)]
+        file_id: Option<String>,
+        name: String,
+        base64: String,
+        #[serde(default)]
+        text: String,
+    },
+    /// A stored file's bytes: a picture in full, a PDF to save.
+    ChatFileGet {
+        id: String,
     },
     /// A person's answer in place of an automatic one: the visitor sees it instead.
     ChatCorrect {
@@ -457,11 +477,13 @@ impl Request {
             KeyRotate { .. } | PassphraseChange { .. } => Permission::KeyManage,
             DemoGenerate(_) => Permission::DemoGenerate,
             ChatSettingsGet | ChatSettingsUpdate(_) => Permission::ChatConfigure,
-            ConversationList { .. } | ConversationGet { .. } | ClientConversations { .. } => {
-                Permission::ChatRead
-            }
+            ConversationList { .. }
+            | ConversationGet { .. }
+            | ClientConversations { .. }
+            | ChatFileGet { .. } => Permission::ChatRead,
             FaqList | FaqSave(_) | FaqDelete { .. } | FaqTry { .. } => Permission::ChatConfigure,
             ChatReply { .. }
+            | ChatSendFile { .. }
             | ChatDelete { .. }
             | ChatCorrect { .. }
             | ConversationLinkClient { .. } => Permission::ChatReply,
@@ -563,6 +585,8 @@ impl Request {
             ClientConversations { .. } => "chat.client_conversations",
             ChatReply { .. } => "chat.reply",
             ChatDelete { .. } => "chat.delete",
+            ChatSendFile { .. } => "chat.send_file",
+            ChatFileGet { .. } => "chat.file_get",
             ChatCorrect { .. } => "chat.correct",
             FaqList => "faq.list",
             FaqSave(_) => "faq.save",
@@ -653,7 +677,12 @@ impl Request {
             | ChatReply {
                 conversation_id: id,
                 ..
+            }
+            | ChatSendFile {
+                conversation_id: id,
+                ..
             } => Some(("conversation", id.clone())),
+            ChatFileGet { id } => Some(("file", id.clone())),
             ChatDelete { message_id } | ChatCorrect { message_id, .. } => {
                 Some(("message", message_id.clone()))
             }
@@ -721,6 +750,7 @@ pub enum Response {
     Conversations(Vec<ConversationSummary>),
     Conversation(Conversation),
     ChatMessage(ChatMessage),
+    ChatFile(ChatFileData),
     FaqEntries(Vec<FaqEntry>),
     FaqEntry(FaqEntry),
     /// The entry a question would get (`None`: it goes to a person), with the best score.
@@ -1074,6 +1104,22 @@ impl Clinic {
                     None => return Ok(()),
                 }
             }
+            // A file is as restricted as the conversation it came in.
+            ChatFileGet { id } => {
+                match tx
+                    .query_row(
+                        "SELECT c.client_id FROM chat_files f
+                           JOIN conversations c ON c.id = f.conversation_id WHERE f.id = ?1",
+                        [id],
+                        |r| r.get::<_, Option<String>>(0),
+                    )
+                    .optional()?
+                    .flatten()
+                {
+                    Some(c) => c,
+                    None => return Ok(()),
+                }
+            }
             _ => return Ok(()),
         };
         if matches!(req, ClientUpdate { .. } | ConsentSet { .. }) {
@@ -1321,6 +1367,30 @@ impl Clinic {
             ChatDelete { message_id } => {
                 plain(Response::ChatMessage(chat::delete(tx, ctx, &message_id)?))
             }
+            ChatSendFile {
+                conversation_id,
+                id,
+                file_id,
+                name,
+                base64,
+                text,
+            } => {
+                let m = chat_files::send(
+                    tx,
+                    ctx,
+                    &chat_files::NewDeskFile {
+                        conversation_id: &conversation_id,
+                        id: id.as_deref(),
+                        file_id: file_id.as_deref(),
+                        name: &name,
+                        base64: &base64,
+                        text: &text,
+                    },
+                )?;
+                let created = Some(("message", m.id.clone()));
+                Ok((Response::ChatMessage(m), created, None))
+            }
+            ChatFileGet { id } => plain(Response::ChatFile(chat_files::get(tx, &id)?)),
             ChatCorrect {
                 message_id,
                 id,

@@ -247,6 +247,15 @@ pub const ERROR_CODES: &[&str] = &[
     "validation.sms_gateway",
     "validation.desk_token",
     "validation.quote",
+    "validation.max_file_mb",
+    "attachment.too_large",
+    "attachment.empty",
+    "attachment.wrong_type",
+    "attachment.corrupt",
+    "attachment.too_many_pixels",
+    "attachment.bad_base64",
+    "attachment.missing",
+    "attachment.not_delivered",
     "validation.not_own_message",
     "validation.not_automatic",
     "validation.no_higher_tier",
@@ -368,6 +377,7 @@ mod tests {
                             "io",
                             "pair",
                             "device",
+                            "attachment",
                         ]
                         .contains(&a)
                     {

@@ -48,6 +48,10 @@ pub use appointments::{
     Appointment, AppointmentHistoryEntry, AppointmentSaved, AppointmentStatus, Booking, Calendar,
     CalendarProvider, ClosedDay, Conflict, ConflictKind, FreeSlot, Move, Scope, Step,
 };
+pub use attachments::store::{
+    ChatFile, ChatFileData, FileOutcome, FileStatus, FileUpload, PendingFile, DEFAULT_MAX_FILE_MB,
+    MAX_FILES_PER_MESSAGE,
+};
 pub use audit::{Actor, AuditFilter, BrokenLink, Outcome, Record as AuditRecord, VerifyReport};
 pub use auth::{Secret, Session, TotpEnrollment, FIRST_LOCK_SECS, MAX_FAILURES, MAX_LOCK_SECS};
 pub use backup::{restore, RestoreReport};

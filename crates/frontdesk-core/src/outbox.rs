@@ -166,7 +166,10 @@ impl Clinic {
         let conn = self.db();
         let mut st = conn.prepare_cached(
             "SELECT id, kind, payload, attempts FROM outbox
-              WHERE done_at IS NULL AND kind = ?3 AND next_attempt_at <= ?1 ORDER BY seq LIMIT ?2",
+              WHERE done_at IS NULL AND kind = ?3 AND next_attempt_at <= ?1
+                -- A reply waits until the relay has the files it names.
+                AND NOT EXISTS (SELECT 1 FROM chat_file_uploads u WHERE u.message_id = outbox.id)
+              ORDER BY seq LIMIT ?2",
         )?;
         let rows = st.query_map(params![now, limit, kind.as_str()], |r| {
             Ok((

@@ -60,6 +60,10 @@ pub const MIGRATION_FILES: &[(&str, &str)] = &[
         "0011_after_hours_faq.sql",
         include_str!("../../../migrations/0011_after_hours_faq.sql"),
     ),
+    (
+        "0012_chat_files.sql",
+        include_str!("../../../migrations/0012_chat_files.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

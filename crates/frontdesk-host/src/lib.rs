@@ -12,6 +12,7 @@ mod clocks;
 mod embedded;
 mod error;
 mod events;
+mod files;
 pub mod lan;
 mod link;
 mod mail;
@@ -93,6 +94,7 @@ impl Host {
             None => (None, None),
         };
         runtime.spawn(link::run(clinic.clone(), status.clone(), events.clone()));
+        runtime.spawn(files::run(clinic.clone(), events.clone()));
         runtime.spawn(sms::run(clinic.clone(), events.clone()));
         runtime.spawn(mail::run(clinic.clone(), events));
         runtime.spawn(routing::run(clinic.clone()));

@@ -39,6 +39,12 @@ const en = {
   handoff: 'Talk to a person',
   handoffText: 'I would like to talk to a person, please.',
   offline: 'We are not at the desk right now.',
+  attach: 'Attach a picture or PDF',
+  fileTooLarge: 'This file is too large; the limit is {mb} MB.',
+  fileType: 'Only pictures (JPEG, PNG, WebP) and PDF files can be sent.',
+  fileEmpty: 'This file is empty.',
+  fileRate: 'Too many files at once; please wait a moment and try again.',
+  fileBad: 'This file could not be opened',
 };
 type Messages = typeof en;
 
@@ -81,6 +87,12 @@ const ar: Messages = {
   handoff: 'تحدث إلى شخص',
   handoffText: 'أود التحدث إلى أحد الموظفين من فضلكم.',
   offline: 'لسنا في المكتب الآن.',
+  attach: 'إرفاق صورة أو ملف PDF',
+  fileTooLarge: 'هذا الملف كبير جدًا؛ الحد الأقصى {mb} ميغابايت.',
+  fileType: 'يمكن إرسال الصور (JPEG وPNG وWebP) وملفات PDF فقط.',
+  fileEmpty: 'هذا الملف فارغ.',
+  fileRate: 'ملفات كثيرة في وقت قصير؛ انتظر قليلًا ثم حاول مجددًا.',
+  fileBad: 'تعذر فتح هذا الملف',
 };
 
 const km: Messages = {
@@ -122,6 +134,12 @@ const km: Messages = {
   handoff: 'និយាយជាមួយបុគ្គលិក',
   handoffText: 'ខ្ញុំចង់និយាយជាមួយបុគ្គលិក។',
   offline: 'ពេលនេះយើងខ្ញុំមិនមាននៅតុទទួលភ្ញៀវទេ។',
+  attach: 'ភ្ជាប់រូបភាព ឬឯកសារ PDF',
+  fileTooLarge: 'ឯកសារនេះធំពេក; ទំហំអតិបរមាគឺ {mb} MB។',
+  fileType: 'អាចផ្ញើបានតែរូបភាព (JPEG, PNG, WebP) និងឯកសារ PDF ប៉ុណ្ណោះ។',
+  fileEmpty: 'ឯកសារនេះទទេ។',
+  fileRate: 'ឯកសារច្រើនពេកក្នុងពេលតែមួយ; សូមរង់ចាំបន្តិច ហើយព្យាយាមម្ដងទៀត។',
+  fileBad: 'មិនអាចបើកឯកសារនេះបានទេ',
 };
 
 const vi: Messages = {
@@ -163,6 +181,12 @@ const vi: Messages = {
   handoff: 'Nói chuyện với nhân viên',
   handoffText: 'Tôi muốn nói chuyện với nhân viên.',
   offline: 'Hiện chúng tôi không có mặt tại quầy.',
+  attach: 'Đính kèm ảnh hoặc tệp PDF',
+  fileTooLarge: 'Tệp này quá lớn; giới hạn là {mb} MB.',
+  fileType: 'Chỉ có thể gửi ảnh (JPEG, PNG, WebP) và tệp PDF.',
+  fileEmpty: 'Tệp này trống.',
+  fileRate: 'Quá nhiều tệp cùng lúc; vui lòng đợi một chút rồi thử lại.',
+  fileBad: 'Không thể mở tệp này',
 };
 
 const catalogs: Record<string, Messages> = { en, ar, km, vi };

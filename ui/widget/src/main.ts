@@ -1,8 +1,10 @@
 // The Frontdesk chat widget: one script tag on the clinic's site. See ui/widget/README.md and
 // docs/protocol.md. Everything renders inside a shadow root, user text only as text.
 import { ulid, b64u } from './codec';
-import { conversationKey, newKeyPair, open as openEnvelope, publicRaw, seal } from './crypto';
+import { fileNode, load as loadFile, Opened, opened } from './attachments';
+import { conversationKey, newKeyPair, open as openEnvelope, openFile, publicRaw, seal, sealFile, Side } from './crypto';
 import { clear, h } from './dom';
+import { ACCEPT, checkFile, DEFAULT_MAX_FILE, displayName, FileRef, fileRefs, megabytes } from './files';
 import { formatOpening, isOpen, nextOpening, Span } from './hours';
 import { intlLocale, isRtl, localDigits, pickLang, translator } from './i18n';
 import { Msg, Thread, utf8Length } from './messages';
@@ -24,6 +26,7 @@ interface Config {
   policy: { url: string; version: string };
   offline_message: string | null;
   max_text: number;
+  max_file?: number;
 }
 
 const script = (document.currentScript ||
@@ -79,7 +82,7 @@ async function boot(site: string, src: URL) {
     launcher.append(img);
   }
   // No photos: a speech bubble, drawn (an emoji needs an emoji font, and is a box without one).
-  if (!launcher.childElementCount) launcher.append(bubble());
+  if (!launcher.childElementCount) launcher.append(icon(BUBBLE, 28));
   launcher.append(dot, badge);
 
   // Panel.
@@ -90,7 +93,10 @@ async function boot(site: string, src: URL) {
   const body = h('div', { class: 'body' });
   const composer = h('textarea', { 'data-part': 'composer', 'aria-label': t('write'), placeholder: t('write'), rows: 2 }) as HTMLTextAreaElement;
   const send = h('button', { 'data-part': 'send', type: 'button' }, t('send'));
-  const composerRow = h('div', { class: 'composer' }, composer, send);
+  // Pictures and PDFs, once the conversation exists at the relay (files go after `start`).
+  const attach = h('button', { 'data-part': 'attach', type: 'button', 'aria-label': t('attach'), title: t('attach') }, icon(CLIP, 22));
+  const fileInput = h('input', { 'data-part': 'file-input', type: 'file', accept: ACCEPT, hidden: true }) as HTMLInputElement;
+  const composerRow = h('div', { class: 'composer' }, composer, fileInput, attach, send);
   const panel = h(
     'section',
     { 'data-part': 'panel', role: 'dialog', 'aria-label': t('title', { clinic: config.clinic }), hidden: true },
@@ -164,8 +170,34 @@ async function boot(site: string, src: URL) {
       .join('\n');
   };
 
+  // Decrypted, checked files by id, for the page's life (a Blob URL, or null: could not open).
+  const files = new Map<string, Opened | undefined>();
+  const maxFile = config.max_file || DEFAULT_MAX_FILE;
+  const fileUrl = (conversation: string, id: string) => new URL(`/v1/sites/${site}/files/${conversation}/${id}`, src);
+  const fileEl = (f: FileRef, from: Side) => {
+    if (!files.has(f.id) && saved) {
+      files.set(f.id, undefined);
+      const { conversation, secret } = saved;
+      loadFile(
+        async () => {
+          const r = await fetch(fileUrl(conversation, f.id), { headers: { 'X-Frontdesk-Secret': secret }, cache: 'no-store' });
+          if (!r.ok) throw new Error(String(r.status));
+          return new Uint8Array(await r.arrayBuffer());
+        },
+        async (sealed) => openFile(await convKey(), conversation, f.id, from, sealed),
+      ).then((o) => {
+        files.set(f.id, o);
+        render();
+      });
+    }
+    const el = fileNode(f, files.get(f.id), t);
+    el.addEventListener('load', () => (body.scrollTop = body.scrollHeight));
+    return el;
+  };
+
   const render = () => {
     clear(list);
+    attach.hidden = !saved?.started;
     const asked = thread.list.some((m) => m.handoff);
     const shown = [...thread.list];
     if (saved?.started && !online && !thread.list.some((m) => m.from === 'desk')) {
@@ -183,6 +215,7 @@ async function boot(site: string, src: URL) {
       });
       if (m.quote && !m.deleted) li.append(h('div', { 'data-part': 'quote', 'data-quote-id': m.quote.id }, m.quote.text));
       li.append(h('span', { class: 'text' }, text));
+      if (!m.deleted) for (const f of m.files ?? []) li.append(fileEl(f, m.from));
       // An automatic answer never traps anyone: a person is one press away.
       if (m.auto === 'faq' && !m.deleted && !asked) {
         const b = h('button', { type: 'button', 'data-part': 'handoff' }, t('handoff'));
@@ -240,7 +273,7 @@ async function boot(site: string, src: URL) {
       let m: Msg = { id: f.id, from: f.from, text: '', seq: f.seq, at: f.at };
       try {
         const b = JSON.parse(await openEnvelope(await convKey(), saved!.conversation, f.id, f.from, f.body));
-        m = { ...m, text: String(b.text ?? ''), quote: b.quote ?? null, sender: b.sender ?? null, auto: b.auto ?? null, handoff: !!b.handoff };
+        m = { ...m, text: String(b.text ?? ''), quote: b.quote ?? null, sender: b.sender ?? null, auto: b.auto ?? null, handoff: !!b.handoff, files: fileRefs(b.files) };
       } catch {
         m.unreadable = true;
       }
@@ -404,8 +437,7 @@ async function boot(site: string, src: URL) {
     if (n > config.max_text) return showError('tooLong', { n, max: config.max_text });
     showError(null);
     const id = ulid();
-    const plain = JSON.stringify({ text, quote: null, answers: null, page: null, lang: null, sender: null, ...(handoff ? { handoff } : {}) });
-    const frame = { t: 'send', id, body: await seal(await convKey(), saved.conversation, id, 'visitor', plain) };
+    const frame = await sendFrame(id, text, handoff ? { handoff } : {});
     saved.pending.push({ id, frame, text });
     persist();
     if (typed === undefined) composer.value = '';
@@ -413,7 +445,55 @@ async function boot(site: string, src: URL) {
     render();
     if (bound) transmit(frame);
   };
+  const sendFrame = async (id: string, text: string, extra: Record<string, unknown>) => {
+    const plain = JSON.stringify({ text, quote: null, answers: null, page: null, lang: null, sender: null, ...extra });
+    return { t: 'send', id, body: await seal(await convKey(), saved!.conversation, id, 'visitor', plain) };
+  };
   send.addEventListener('click', () => sendMessage());
+
+  // A picture or PDF: checked here by its bytes, sealed, uploaded, and only then named in a
+  // `send` with the composer's text. A file still uploading when the page goes is not kept.
+  attach.addEventListener('click', () => fileInput.click());
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    fileInput.value = '';
+    if (!file || !saved?.started) return;
+    const refuse = (code: string) => showError(code, { mb: megabytes(maxFile) });
+    if (file.size > maxFile) return refuse('fileTooLarge');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const checked = checkFile(bytes, maxFile);
+    if ('error' in checked) return refuse(checked.error);
+    const text = composer.value.trim();
+    const n = utf8Length(text);
+    if (n > config.max_text) return showError('tooLong', { n, max: config.max_text });
+    showError(null);
+    const now = saved;
+    const ref: FileRef = { id: ulid(), name: displayName(file.name), mime: checked.mime, size: bytes.length };
+    const id = ulid();
+    composer.value = '';
+    files.set(ref.id, opened(bytes));
+    thread.upsert({ id, from: 'visitor', text, pending: true, files: [ref] });
+    render();
+    let status = 0;
+    try {
+      const sealed = await sealFile(await convKey(), now.conversation, ref.id, 'visitor', bytes);
+      const headers = { 'X-Frontdesk-Secret': now.secret, 'Content-Type': 'application/octet-stream' };
+      status = (await fetch(fileUrl(now.conversation, ref.id), { method: 'PUT', headers, body: sealed })).status;
+    } catch {
+      // No answer: said below like any other failure.
+    }
+    if (saved !== now) return; // forgotten meanwhile
+    if (status !== 201) {
+      thread.list = thread.list.filter((m) => m.id !== id);
+      if (!composer.value) composer.value = text;
+      refuse(status === 413 ? 'fileTooLarge' : status === 429 ? 'fileRate' : 'other');
+      return render();
+    }
+    const frame = await sendFrame(id, text, { files: [ref] });
+    now.pending.push({ id, frame, text, files: [ref] });
+    persist();
+    if (bound) transmit(frame);
+  });
   composer.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
@@ -423,19 +503,23 @@ async function boot(site: string, src: URL) {
 
   body.append(list, form, error, storage);
   // Messages written before a reload but never acknowledged are shown, and sent again.
-  for (const p of saved?.pending ?? []) thread.upsert({ id: p.id, from: 'visitor', text: p.text, pending: true });
+  for (const p of saved?.pending ?? []) thread.upsert({ id: p.id, from: 'visitor', text: p.text, pending: true, files: p.files });
   showForm(!saved?.started && !saved?.pending.length);
   render();
   connect();
   readyResolve();
 }
 
-function bubble(): SVGSVGElement {
+const BUBBLE = 'M21 11.5a8.5 8.5 0 0 1-12.3 7.6L3 21l1.9-5.7A8.5 8.5 0 1 1 21 11.5z';
+const CLIP = 'M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5';
+
+// Drawn, not an emoji (an emoji needs an emoji font, and is a box without one).
+function icon(d: string, size: number): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   const path = document.createElementNS(ns, 'path');
-  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '28', height: '28', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
-  path.setAttribute('d', 'M21 11.5a8.5 8.5 0 0 1-12.3 7.6L3 21l1.9-5.7A8.5 8.5 0 1 1 21 11.5z');
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: String(size), height: String(size), fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round', 'stroke-linecap': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+  path.setAttribute('d', d);
   svg.append(path);
   return svg;
 }

@@ -1,4 +1,6 @@
 // The conversation as the visitor sees it: ordered by the relay's seq, each id once.
+import type { FileRef } from './files';
+
 export interface Msg {
   id: string;
   from: 'visitor' | 'desk';
@@ -15,6 +17,8 @@ export interface Msg {
   auto?: string | null;
   /** The visitor asked for a person. */
   handoff?: boolean;
+  /** Pictures and PDFs the message names (protocol `files`); left out when none. */
+  files?: FileRef[];
 }
 
 export class Thread {
@@ -39,7 +43,7 @@ export class Thread {
 
   deleted(id: string, seq: number, at: number): void {
     const m = this.get(id);
-    if (m) Object.assign(m, { deleted: true, text: '', quote: null });
+    if (m) Object.assign(m, { deleted: true, text: '', quote: null, files: undefined });
     else this.upsert({ id, from: 'desk', text: '', seq, at, deleted: true });
   }
 

@@ -58,7 +58,9 @@ describe('languages', () => {
   });
   it('fills placeholders and every language has every key', () => {
     expect(translator('en')('answerFrom', { time: 'Mon 09:00' })).toBe("We'll answer from Mon 09:00");
-    const keys = ['open', 'deleted', 'storageText', 'relay.rate_limited', 'tooLong'];
+    expect(translator('en')('fileTooLarge', { mb: 10 })).toBe('This file is too large; the limit is 10 MB.');
+    for (const lang of ['ar', 'km', 'vi']) expect(translator(lang)('fileTooLarge', { mb: 10 })).toContain('10');
+    const keys = ['open', 'deleted', 'storageText', 'relay.rate_limited', 'tooLong', 'attach', 'fileTooLarge', 'fileType', 'fileEmpty', 'fileRate', 'fileBad'];
     for (const lang of ['ar', 'km', 'vi']) {
       for (const k of keys) expect(translator(lang)(k)).not.toBe(translator('en')(k));
     }

@@ -1,11 +1,14 @@
 // What the widget keeps in the visitor's browser: the key pair (IndexedDB, the private key not
-// extractable) and the chat's id, secret, and unsent frames (localStorage). Nothing else.
+// extractable) and the chat's id, secret, and unsent frames (localStorage). Nothing else: a
+// file's bytes are never stored, only the names of files already at the relay.
+import type { FileRef } from './files';
+
 export interface Saved {
   conversation: string;
   secret: string;
   started: boolean;
   /** Frames sent but not acknowledged, resent with the same ids after a reconnect. */
-  pending: { id: string; frame: Record<string, unknown>; text: string }[];
+  pending: { id: string; frame: Record<string, unknown>; text: string; files?: FileRef[] }[];
 }
 
 const DB = 'frontdesk-widget';

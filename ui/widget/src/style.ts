@@ -37,5 +37,10 @@ details button{margin-top:6px;font-size:12px}
 .meta{font-size:11px;opacity:.75;margin-top:3px;display:block}
 .composer{display:flex;gap:6px;border-top:1px solid #ddd;padding:8px}
 .composer textarea{min-height:42px;height:42px}
+[data-part=file]{display:block;margin-top:6px;max-width:100%}
+img[data-part=file]{max-height:240px;border-radius:8px;object-fit:contain;background:#fff}
+a[data-part=file]{color:inherit;text-decoration:underline}
+[data-part=file][data-bad]{font-style:italic;opacity:.75}
 .composer button{border:0;border-radius:8px;background:#0b6e63;color:#fff;padding:0 12px;cursor:pointer}
+.composer [data-part=attach]{background:none;color:#0b6e63;padding:0 4px;display:flex;align-items:center}
 `;

@@ -202,6 +202,8 @@ pub(crate) fn anonymize(
               WHERE conversation_id = ?1",
             [conv],
         )? as i64;
+        // Pictures and documents of either side: bytes, thumbnails, names.
+        crate::attachments::store::forget_conversation(conn, conv)?;
         let pattern = serde_json::to_string(conv).expect("strings serialize");
         counts.outbox += conn.execute(
             "DELETE FROM outbox WHERE kind = 'relay' AND instr(payload, ?1) > 0",

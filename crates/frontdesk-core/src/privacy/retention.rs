@@ -94,6 +94,16 @@ pub(crate) fn run(conn: &Connection, now: DateTime<Utc>) -> Result<RetentionRun>
               WHERE conversation_id IN (SELECT id FROM temp.retention_quiet)",
             [],
         )? as i64;
+        // Pictures and documents of either side go with the transcript.
+        conn.execute(
+            "DELETE FROM chat_file_uploads
+              WHERE conversation_id IN (SELECT id FROM temp.retention_quiet)",
+            [],
+        )?;
+        conn.execute(
+            "DELETE FROM chat_files WHERE conversation_id IN (SELECT id FROM temp.retention_quiet)",
+            [],
+        )?;
         conn.execute(
             "UPDATE conversations SET visitor_name = NULL, visitor_phone = NULL,
                     visitor_email = NULL, answers = '{}', page_url = NULL, ip = NULL,

@@ -277,6 +277,7 @@ fn settings_input(token: Option<&str>) -> ChatSettingsInput {
         policy_version: "3".into(),
         offline_message: Some("We answer at 8.".into()),
         after_hours_reply: true,
+        max_file_mb: 10,
         logo: None,
         sms_gateway: None,
         sms_recipients: vec![],

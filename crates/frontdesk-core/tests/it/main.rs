@@ -5,6 +5,7 @@ mod support;
 mod after_hours;
 mod appointments;
 mod assistant;
+mod attachments;
 mod audit;
 mod auth;
 mod backup;

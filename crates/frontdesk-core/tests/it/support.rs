@@ -336,6 +336,7 @@ pub fn use_test_sms_gateway(f: &Fixture) {
             policy_version: chat.policy_version,
             offline_message: chat.offline_message,
             after_hours_reply: chat.after_hours_reply,
+            max_file_mb: chat.max_file_mb,
             logo: chat.logo,
             sms_gateway: Some(SmsGateway {
                 url: "http://127.0.0.1:9/sms?to={to}".into(),

@@ -4,6 +4,7 @@
 
 mod embedded;
 mod faults;
+mod files;
 mod lan;
 mod reminders;
 mod retention;

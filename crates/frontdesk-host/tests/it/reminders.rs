@@ -88,6 +88,7 @@ fn a_due_reminder_goes_out_by_sms_and_email_only_where_the_client_consented() {
             policy_version: "1".into(),
             offline_message: None,
             after_hours_reply: true,
+            max_file_mb: 10,
             logo: None,
             sms_gateway: Some(SmsGateway {
                 url: format!("http://127.0.0.1:{sms_port}/send?to={{to}}"),

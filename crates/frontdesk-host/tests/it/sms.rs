@@ -86,6 +86,7 @@ fn a_new_chat_sends_an_sms_through_the_gateway_and_retries_a_refusal() {
                 policy_version: "1".into(),
                 offline_message: None,
                 after_hours_reply: true,
+                max_file_mb: 10,
                 logo: None,
                 sms_gateway: Some(SmsGateway {
                     url: format!("http://127.0.0.1:{port}/send?to={{to}}"),

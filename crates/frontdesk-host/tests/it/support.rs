@@ -377,6 +377,28 @@ impl Visitor {
         }
     }
 
+    /// The conversation's key and secret, for the file endpoints.
+    pub fn conversation_key(&self) -> &ConversationKey {
+        self.conv_key.as_ref().expect("started")
+    }
+
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// Queues a message naming files (uploaded before) and sends it if the socket is up.
+    pub async fn send_files(&mut self, text: &str, files: Vec<frontdesk_proto::crypto::FileRef>) {
+        let id = ulid::Ulid::new().to_string();
+        let body = Body {
+            text: text.to_owned(),
+            files,
+            ..Body::default()
+        };
+        let body = self.conversation_key().seal(&id, Side::Visitor, &body);
+        self.pending.push_back((id.clone(), body.clone()));
+        self.send_frame(&VisitorIn::Send { id, body }).await;
+    }
+
     /// Queues a message and sends it if the socket is up.
     pub async fn send(&mut self, text: &str) {
         let id = ulid::Ulid::new().to_string();

@@ -10,4 +10,4 @@ export type Call = { "call": "status" } | { "call": "retry" } | { "call": "sugge
 /**
  * The UI's locale ("km"), for the PDF's words; callers that send none get English.
  */
-language: string | null, } } | { "call": "export_audit", "args": { filter: AuditFilter, } } | { "call": "export_client", "args": { id: string, totp: Secret, encrypt: boolean, } } | { "call": "door", "args": Request };
+language: string | null, } } | { "call": "export_audit", "args": { filter: AuditFilter, } } | { "call": "export_client", "args": { id: string, totp: Secret, encrypt: boolean, } } | { "call": "save_chat_file", "args": { id: string, } } | { "call": "door", "args": Request };

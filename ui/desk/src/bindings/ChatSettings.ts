@@ -16,4 +16,8 @@ desk_public_key: string, questions: Array<Question>, policy_url: string, policy_
 /**
  * Answer visitors by itself outside opening hours (on by default).
  */
-after_hours_reply: boolean, logo: Avatar | null, sms_gateway: SmsGateway | null, sms_recipients: Array<SmsRecipient>, };
+after_hours_reply: boolean, 
+/**
+ * The most a file sent in chat may weigh, in MiB (1 to 25).
+ */
+max_file_mb: number, logo: Avatar | null, sms_gateway: SmsGateway | null, sms_recipients: Array<SmsRecipient>, };

@@ -9,4 +9,4 @@ export type ChatSettingsInput = { relay_url: string | null,
 /**
  * A new desk token; `None` keeps the stored one, an empty one removes it.
  */
-desk_token: Secret | null, questions: Array<Question>, policy_url: string, policy_version: string, offline_message: string | null, after_hours_reply: boolean, logo: Avatar | null, sms_gateway: SmsGateway | null, sms_recipients: Array<SmsRecipient>, };
+desk_token: Secret | null, questions: Array<Question>, policy_url: string, policy_version: string, offline_message: string | null, after_hours_reply: boolean, max_file_mb: number, logo: Avatar | null, sms_gateway: SmsGateway | null, sms_recipients: Array<SmsRecipient>, };

@@ -31,6 +31,7 @@ const message = {
   score: null,
   corrected_by: null,
   handoff: false,
+  files: [],
 };
 
 /** A host that fails the way `answer` says (an error code) or answers. */

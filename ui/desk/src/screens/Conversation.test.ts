@@ -54,6 +54,7 @@ function conv(over: Partial<Conv> = {}): Conv {
         score: null,
         corrected_by: null,
         handoff: false,
+        files: [],
       },
       {
         id: '01HMSG00000000000000000002',
@@ -72,6 +73,7 @@ function conv(over: Partial<Conv> = {}): Conv {
         score: null,
         corrected_by: null,
         handoff: false,
+        files: [],
       },
     ],
     task: null,
@@ -202,6 +204,73 @@ describe('automatic answers', () => {
     await vi.waitFor(() => expect(doorRequests(calls, 'chat_correct')).toHaveLength(1));
     expect(doorRequests(calls, 'chat_correct')[0].args).toMatchObject({ message_id: auto.id, text: 'We open at 7:30 now.' });
     expect(doorRequests(calls, 'chat_reply')).toHaveLength(0);
+  });
+});
+
+describe('files in a conversation', () => {
+  const PNG = 'iVBORw0KGgo=';
+  const withFiles = {
+    ...conv().messages[0],
+    id: '01HMSG00000000000000000006',
+    files: [
+      { id: '01HFILE0000000000000000001', name: 'rash.jpg', mime: 'image/jpeg', size: 1200, width: 800, height: 600, status: 'stored' as const, refusal: null, thumb_base64: PNG },
+      { id: '01HFILE0000000000000000002', name: 'prices.pdf', mime: 'application/pdf', size: 900, width: null, height: null, status: 'stored' as const, refusal: null, thumb_base64: null },
+      { id: '01HFILE0000000000000000003', name: '<b>x</b>.png', mime: 'image/png', size: 10, width: null, height: null, status: 'refused' as const, refusal: 'attachment.wrong_type', thumb_base64: null },
+    ],
+  };
+
+  it('shows thumbnails, opens a picture from the checked bytes, saves a PDF, and says why a file was refused', async () => {
+    const calls = fakeDesk((c) => {
+      if (c.call === 'save_chat_file') return { kind: 'saved', data: { path: '/home/dara/Downloads/prices.pdf', bytes: 900 } } as unknown as Reply;
+      if (c.call === 'door' && c.args.op === 'chat_file_get') return doorReply({ kind: 'chat_file', data: { id: withFiles.files[0].id, name: 'rash.jpg', mime: 'image/jpeg', base64: '/9j/4A==' } });
+      return doorReply({ kind: 'conversation', data: conv({ messages: [withFiles] }) });
+    });
+    const { container } = render(Conversation, { id: conv().id, version: 0 });
+    const thumb = await vi.waitFor(() => {
+      const el = container.querySelector('[data-open-file="01HFILE0000000000000000001"] img') as HTMLImageElement | null;
+      expect(el).not.toBeNull();
+      return el!;
+    });
+    expect(thumb.getAttribute('src')).toBe(`data:image/png;base64,${PNG}`);
+    expect(container.querySelector('[data-open-file="01HFILE0000000000000000002"]')).toBeNull();
+    const refused = container.querySelector('[data-file-id="01HFILE0000000000000000003"]')!;
+    expect(refused.querySelector('b')).toBeNull();
+    expect(refused.textContent).toContain('<b>x</b>.png');
+    expect(screen.getByTestId('file-refused').textContent).toMatch(/Not accepted/);
+    await fireEvent.click(container.querySelector('[data-open-file="01HFILE0000000000000000001"]')!);
+    const viewer = await screen.findByTestId('file-viewer');
+    expect(viewer.querySelector('img')!.getAttribute('src')).toBe('data:image/jpeg;base64,/9j/4A==');
+    await fireEvent.click(container.querySelector('[data-save-file="01HFILE0000000000000000002"]')!);
+    expect((await screen.findByTestId('file-saved')).textContent).toContain('/home/dara/Downloads/prices.pdf');
+    expect(calls.filter((c) => c.call === 'save_chat_file')).toEqual([{ call: 'save_chat_file', args: { id: '01HFILE0000000000000000002' } }]);
+  });
+
+  it('sends a picked file with the text in the box, and keeps the text when the desk refuses it', async () => {
+    let refuse = true;
+    const calls = fakeDesk((c) => {
+      if (c.call === 'door' && c.args.op === 'chat_send_file') {
+        if (refuse) throw deskError('attachment.wrong_type', { field: 'file' });
+        return doorReply({ kind: 'chat_message', data: withFiles });
+      }
+      return doorReply({ kind: 'conversation', data: conv() });
+    });
+    const { container } = render(Conversation, { id: conv().id, version: 0 });
+    await screen.findByText('203.0.113.7');
+    const box = container.querySelector('#chat-reply') as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: 'Our price list' } });
+    const input = container.querySelector('#chat-file') as HTMLInputElement;
+    const file = new File([new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d])], 'prices.pdf', { type: 'application/pdf' });
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    await fireEvent.change(input);
+    await screen.findByTestId('error-banner');
+    expect(box.value).toBe('Our price list');
+    refuse = false;
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    await fireEvent.change(input);
+    await waitFor(() => expect(box.value).toBe(''));
+    const sent = doorRequests(calls, 'chat_send_file');
+    expect(sent).toHaveLength(2);
+    expect(sent[1].args).toMatchObject({ conversation_id: conv().id, name: 'prices.pdf', base64: 'JVBERi0=', text: 'Our price list' });
   });
 });
 
