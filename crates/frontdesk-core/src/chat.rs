@@ -835,17 +835,7 @@ fn reply_inner(
             id,
         });
     }
-    let visitor_key: String = conn
-        .query_row(
-            "SELECT visitor_key FROM conversations WHERE id = ?1",
-            [conversation_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            kind: "conversation",
-            id: conversation_id.to_owned(),
-        })?;
+    let key = conversation_key(conn, conversation_id)?;
     let quote = match quote_id {
         None => None,
         Some(q) => {
@@ -871,9 +861,6 @@ fn reply_inner(
         files: files.to_vec(),
         ..Body::default()
     };
-    let key = desk_key(conn)?
-        .conversation_key(&visitor_key, conversation_id)
-        .map_err(|_| Error::Corrupt)?;
     let envelope = key.seal(&id, Side::Desk, &body);
     conn.execute(
         "INSERT INTO chat_messages (id, conversation_id, side, staff_id, sender, body, quote_id, quote_text, at)
@@ -1190,7 +1177,6 @@ impl Clinic {
                         // and its assignee commit with the message.
                         events.extend(after_message(
                             &tx,
-                            &key,
                             &moment,
                             &info,
                             region,
@@ -1217,7 +1203,6 @@ impl Clinic {
 /// otherwise (or without a number to call) the conversation's chat task, routed.
 fn after_message(
     tx: &Connection,
-    key: &DeskKey,
     moment: &routing::Moment,
     info: &crate::clinic::ClinicInfo,
     region: phonenumber::country::Id,
@@ -1228,7 +1213,6 @@ fn after_message(
         send_auto(
             tx,
             moment.now,
-            key,
             &info.name,
             conversation_id,
             &a.text,
@@ -1263,7 +1247,6 @@ fn after_message(
             send_auto(
                 tx,
                 moment.now,
-                key,
                 &info.name,
                 conversation_id,
                 reply,
@@ -1305,14 +1288,13 @@ impl Auto {
 fn send_auto(
     tx: &Connection,
     now: DateTime<Utc>,
-    key: &DeskKey,
     clinic: &str,
     conversation_id: &str,
     text: &str,
     auto: Auto,
     faq: Option<(&str, f32)>,
 ) -> Result<String> {
-    send_desk_own(tx, now, key, clinic, conversation_id, text, Some(auto), faq)
+    send_desk_own(tx, now, clinic, conversation_id, text, Some(auto), faq)
 }
 
 /// A short note from the desk itself that is no answer (a refused file): sent like an
@@ -1323,27 +1305,19 @@ pub(crate) fn send_notice(
     conversation_id: &str,
     text: &str,
 ) -> Result<String> {
-    let key = desk_key(tx)?;
     let clinic: String = tx.query_row("SELECT name FROM clinic", [], |r| r.get(0))?;
-    send_desk_own(tx, now, &key, &clinic, conversation_id, text, None, None)
+    send_desk_own(tx, now, &clinic, conversation_id, text, None, None)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn send_desk_own(
     tx: &Connection,
     now: DateTime<Utc>,
-    key: &DeskKey,
     clinic: &str,
     conversation_id: &str,
     text: &str,
     auto: Option<Auto>,
     faq: Option<(&str, f32)>,
 ) -> Result<String> {
-    let visitor_key: String = tx.query_row(
-        "SELECT visitor_key FROM conversations WHERE id = ?1",
-        [conversation_id],
-        |r| r.get(0),
-    )?;
     let id = ulid::Ulid::new().to_string();
     let text: String = text.chars().take(MAX_TEXT).collect();
     let body = Body {
@@ -1352,10 +1326,7 @@ fn send_desk_own(
         auto: auto.map(|a| a.as_str().to_owned()),
         ..Body::default()
     };
-    let envelope = key
-        .conversation_key(&visitor_key, conversation_id)
-        .map_err(|_| Error::Corrupt)?
-        .seal(&id, Side::Desk, &body);
+    let envelope = conversation_key(tx, conversation_id)?.seal(&id, Side::Desk, &body);
     tx.execute(
         "INSERT INTO chat_messages (id, conversation_id, side, sender, body, at, auto, faq_id, score)
          VALUES (?1, ?2, 'desk', ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -10,17 +10,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-fn id() -> String {
-    ulid::Ulid::new().to_string()
-}
-
-fn conversation(f: &Fixture, id: &str) -> Conversation {
-    match ok(f, &operator(), Request::ConversationGet { id: id.into() }) {
-        Response::Conversation(c) => c,
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
 fn autos(c: &Conversation) -> Vec<&ChatMessage> {
     c.messages
         .iter()

@@ -9,17 +9,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-fn id() -> String {
-    ulid::Ulid::new().to_string()
-}
-
-fn conversation(f: &Fixture, id: &str) -> Conversation {
-    match ok(f, &operator(), Request::ConversationGet { id: id.into() }) {
-        Response::Conversation(c) => c,
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
 fn entry(f: &Fixture, lang: &str, question: &str, alternates: &[&str], answer: &str) -> FaqEntry {
     match ok(
         f,

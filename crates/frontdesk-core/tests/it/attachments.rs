@@ -13,10 +13,6 @@ use crate::support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-fn id() -> String {
-    ulid::Ulid::new().to_string()
-}
-
 fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 90]));
     let mut out = std::io::Cursor::new(vec![]);

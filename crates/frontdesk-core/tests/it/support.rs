@@ -375,3 +375,16 @@ pub fn search_pages(clinic: &Clinic, q: &str, limit: u32) -> Vec<ClientSummary> 
         }
     }
 }
+
+/// A fresh ULID, as a sender makes one.
+pub fn id() -> String {
+    ulid::Ulid::new().to_string()
+}
+
+/// A conversation as the operator sees it.
+pub fn conversation(f: &Fixture, id: &str) -> Conversation {
+    match ok(f, &operator(), Request::ConversationGet { id: id.into() }) {
+        Response::Conversation(c) => c,
+        other => panic!("unexpected {other:?}"),
+    }
+}
