@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { clickWhenSettled } from './webdriver-support.mjs';
+import { pngWith } from './files-support.mjs';
 import * as OTPAuth from 'otpauth';
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:net';
@@ -1282,7 +1283,8 @@ test('privacy screen: a request is due a calendar month after it came in; an inc
   await snap('29-privacy-incident');
 });
 
-test('after hours: the visitor gets one automatic reply, and the call-back waits for the first shift and pops up for that person', async () => {
+const NIGHT_PNG = pngWith('PLANTED-NIGHT-IMG-41d0');
+test('after hours: the visitor gets one automatic reply, and the call-back waits for the first shift and pops up for that person; the picture they sent opens at the desk', async () => {
   // The clinic's clock and the visitor's stand at Monday 22:00 in Phnom Penh; nobody is at the desk.
   const clockFile = join(work, 'clock.txt');
   const night = Date.parse('2027-03-01T22:00:00+07:00');
@@ -1320,6 +1322,10 @@ test('after hours: the visitor gets one automatic reply, and the call-back waits
     await page.locator('[data-part=message][data-from=visitor]').nth(1).locator('[data-part=time]').waitFor({ timeout: 20_000 });
     await sleep(4000);
     assert.equal(await auto.count(), 1, 'one automatic reply a day');
+    // A picture of the rash, sealed in the browser; the desk fetches it from the relay at once.
+    await page.setInputFiles('[data-part=file-input]', { name: 'rash.png', mimeType: 'image/png', buffer: NIGHT_PNG });
+    await page.locator('[data-part=message][data-from=visitor]', { has: page.locator('img[data-part=file]') })
+      .locator('[data-part=time]').waitFor({ timeout: 20_000 });
   } finally {
     await browser.close();
   }
@@ -1340,6 +1346,26 @@ test('after hours: the visitor gets one automatic reply, and the call-back waits
   }, 10_000, 'the call-back in her tasks');
   assert.match(await row.getText(), /Call back/i);
   await snap('16-after-hours-call-back');
+
+  // The night's picture in the chat: a thumbnail that opens in the desk, and saves as the PNG it is.
+  await click('#nav-chats');
+  await screen('chats');
+  const chat = await driver.wait(async () => {
+    for (const b of await all('.results button.conversation')) if ((await b.getText()).includes('Night Owl')) return b;
+    return null;
+  }, 10_000, 'the night chat in the list');
+  await chat.click();
+  await shown('[data-testid="conversation"]');
+  await click('[data-open-file]');
+  const viewer = await shown('[data-testid="file-viewer"]');
+  assert.match(await viewer.findElement(By.css('img')).getAttribute('src'), /^data:image\/png;base64,/);
+  await click('#file-viewer-close');
+  const before = new Set(readdirSync(EXPORTS));
+  await click('[data-save-file]');
+  await shown('[data-testid="file-saved"]');
+  const saved = await driver.wait(() => readdirSync(EXPORTS).find((f) => !before.has(f) && f.endsWith('.png')), 10_000, 'the picture saved');
+  assert.ok(readFileSync(join(EXPORTS, saved)).equals(NIGHT_PNG), 'the same bytes the visitor sent');
+  await snap('17-chat-picture');
 });
 
 test('without the keyring the recovery passphrase opens the clinic', async () => {
