@@ -145,16 +145,23 @@ pub struct ChatMessage {
     /// Desk messages: when the relay stored it for the visitor.
     pub delivered_at: Option<String>,
     pub deleted_at: Option<String>,
+    // The fields below came with issue 11: a client export written before them still reads.
     /// Written by the desk itself (after hours, an FAQ answer), not by a person.
+    #[serde(default)]
     pub auto: Option<Auto>,
     /// An FAQ answer: the entry it came from and how sure the match was, in percent.
+    #[serde(default)]
     pub faq_id: Option<String>,
+    #[serde(default)]
     pub score: Option<u8>,
     /// An automatic answer a person corrected: their reply, which replaced it at the visitor.
+    #[serde(default)]
     pub corrected_by: Option<String>,
     /// The visitor asked for a person.
+    #[serde(default)]
     pub handoff: bool,
     /// Pictures and documents the message carries (thumbnails only; `ChatFileGet` has the rest).
+    #[serde(default)]
     pub files: Vec<ChatFile>,
 }
 
