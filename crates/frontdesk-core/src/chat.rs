@@ -879,17 +879,28 @@ fn reply_inner(
         params![conversation_id, ctx.stamp()],
     )?;
     tasks::chat_answered(conn, ctx, conversation_id)?;
+    queue_reply(conn, ctx.now, conversation_id, &id, envelope)?;
+    message(conn, &id)
+}
+
+/// A sealed desk message waits in the outbox until the relay has stored it.
+fn queue_reply(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    conversation_id: &str,
+    id: &str,
+    envelope: String,
+) -> Result<()> {
     outbox::push_relay(
         conn,
-        ctx.now,
-        &id,
+        now,
+        id,
         &DeskIn::Reply {
             conversation: conversation_id.to_owned(),
-            id: id.clone(),
+            id: id.to_owned(),
             body: envelope,
         },
-    )?;
-    message(conn, &id)
+    )
 }
 
 /// A person's answer in place of an automatic one: sent as their reply, and the automatic
@@ -1348,16 +1359,7 @@ fn send_desk_own(
             faq.map(|f| f.1 as f64)
         ],
     )?;
-    outbox::push_relay(
-        tx,
-        now,
-        &id,
-        &DeskIn::Reply {
-            conversation: conversation_id.to_owned(),
-            id: id.clone(),
-            body: envelope,
-        },
-    )?;
+    queue_reply(tx, now, conversation_id, &id, envelope)?;
     Ok(id)
 }
 

@@ -496,7 +496,6 @@ fn human_size(bytes: usize, round: Round) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
 
     use image::codecs::jpeg::JpegEncoder;
     use image::codecs::png::PngEncoder;
@@ -778,7 +777,6 @@ mod tests {
     fn a_png_claiming_60000_pixels_square_is_refused_at_once() {
         let bomb = png_claiming(60_000, 60_000);
         assert!(bomb.len() < 100);
-        let started = Instant::now();
         assert_eq!(
             refusal(&bomb),
             Refusal::TooManyPixels {
@@ -786,9 +784,7 @@ mod tests {
                 height: 60_000
             }
         );
-        // Decoding would mean allocating 10.8 GB; refusing means reading 33 bytes. The bound
-        // is loose for a busy machine.
-        assert!(started.elapsed() < Duration::from_secs(2));
+        // Decoding would mean allocating 10.8 GB: the refusal comes from the header alone.
     }
 
     #[test]
@@ -818,7 +814,6 @@ mod tests {
         let sof = find(&bomb, &[0xFF, 0xC0]).unwrap();
         bomb[sof + 5..sof + 7].copy_from_slice(&60_000u16.to_be_bytes());
         bomb[sof + 7..sof + 9].copy_from_slice(&60_000u16.to_be_bytes());
-        let started = Instant::now();
         assert_eq!(
             refusal(&bomb),
             Refusal::TooManyPixels {
@@ -826,7 +821,6 @@ mod tests {
                 height: 60_000
             }
         );
-        assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     #[test]
